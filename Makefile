@@ -1,0 +1,40 @@
+# Takakrypt: build, test and demo. See README.md.
+SHELL := /bin/bash
+KVER ?= $(shell scripts/kernel-version.sh)
+KDIR ?= /lib/modules/$(KVER)/build
+
+.PHONY: all deps node module test test-unit test-vm demo bench clean
+
+all: deps node module
+
+deps:
+	scripts/install-deps.sh
+
+node_modules/.installed: package.json package-lock.json
+	npm ci
+	touch $@
+
+node: node_modules/.installed
+	npm run build
+
+module:
+	$(MAKE) -C kernel KDIR=$(KDIR)
+
+test: all test-unit test-vm
+
+test-unit: node
+	npx jest --ci
+
+test-vm: node module
+	tests/vm/run-all.sh
+
+demo: all
+	tests/vm/demo.sh
+
+bench: all
+	npm run bench:policy
+	npm run bench:crypto
+
+clean:
+	rm -rf dist addon/build build
+	$(MAKE) -C kernel KDIR=$(KDIR) clean
