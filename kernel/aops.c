@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Address_space operations of a guard point's regular files.
+ *
+ * Applications read and write the upper page cache; only these functions
+ * move data between it and the lower file, always through a bounce buffer
+ * and takakrypt_transform(). The transform is the identity for now; the
+ * data path plugs encryption into it (whole 4096-byte data units, so that
+ * a run of pages maps onto whole units, and a header in front of the lower
+ * data: see tk_lower_pos()).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/pagemap.h>
+#include <linux/writeback.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include <linux/cred.h>
+#include <linux/uio.h>
+#include <linux/mutex.h>
+#include <linux/string.h>
+
+#include <takakrypt.h>
+
+#include "aops.h"
+#include "inode.h"
+#include "super.h"
+
+/* Where page @index of the upper file lives in the lower file. The data
+ * path will add TAKAKRYPT_FILE_HEADER_SIZE here.
+ */
+static loff_t tk_lower_pos(pgoff_t index)
+{
+	return (loff_t)index << PAGE_SHIFT;
+}
+
+/**
+ * takakrypt_transform() - transform a run of pages to or from the bytes
+ * stored in the lower file.
+ * @inode: upper inode the pages belong to
+ * @dir: TAKAKRYPT_TO_PAGES (read) or TAKAKRYPT_TO_LOWER (writeback)
+ * @pages: @nr consecutive pages, locked by the caller
+ * @nr: number of pages
+ * @lower_buf: @nr * PAGE_SIZE bytes as stored in the lower file
+ *
+ * Currently a copy.
+ *
+ * Return: 0 or a negative errno.
+ */
+int takakrypt_transform(struct inode *inode, enum takakrypt_transform_dir dir,
+			struct page **pages, unsigned int nr, u8 *lower_buf)
+{
+	unsigned int i;
+
+	BUILD_BUG_ON(TAKAKRYPT_DATA_UNIT_SIZE != PAGE_SIZE);
+	for (i = 0; i < nr; i++) {
+		u8 *addr = kmap_local_page(pages[i]);
+		u8 *lower = lower_buf + i * PAGE_SIZE;
+
+		if (dir == TAKAKRYPT_TO_PAGES)
+			memcpy(addr, lower, PAGE_SIZE);
+		else
+			memcpy(lower, addr, PAGE_SIZE);
+		kunmap_local(addr);
+	}
+	return 0;
+}
+
+static ssize_t tk_lower_read(struct inode *inode, struct file *lower,
+			     void *buf, size_t len, loff_t pos)
+{
+	const struct cred *old;
+	ssize_t ret;
+
+	old = override_creds(takakrypt_sb(inode->i_sb)->mounter_cred);
+	ret = kernel_read(lower, buf, len, &pos);
+	revert_creds(old);
+	pr_debug("lower read ino %lu pos %lld len %zu: %zd\n", inode->i_ino,
+		 pos, len, ret);
+	return ret;
+}
+
+static ssize_t tk_lower_write(struct inode *inode, struct file *lower,
+			      const void *buf, size_t len, loff_t pos)
+{
+	const struct cred *old;
+	ssize_t ret;
+
+	old = override_creds(takakrypt_sb(inode->i_sb)->mounter_cred);
+	ret = kernel_write(lower, buf, len, &pos);
+	revert_creds(old);
+	pr_debug("lower write ino %lu pos %lld len %zu: %zd\n", inode->i_ino,
+		 pos, len, ret);
+	return ret;
+}
+
+/* For a run of one page when memory is short: I/O must progress. */
+static u8 tk_reserve_buf[PAGE_SIZE];
+static DEFINE_MUTEX(tk_reserve_mutex);
+
+/* Fills @nr locked pages from the lower file; beyond its end, zeroes. */
+static int tk_read_pages(struct inode *inode, struct page **pages,
+			 unsigned int nr)
+{
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	size_t len = nr * PAGE_SIZE;
+	bool reserve = false;
+	ssize_t n;
+	u8 *buf;
+	int ret = -EIO;
+
+	if (!lower)
+		goto out;
+	ret = -ENOMEM;
+	buf = kmalloc(len, GFP_NOFS | __GFP_NOWARN);
+	if (!buf && nr > 1)
+		goto out;
+	if (!buf) {
+		mutex_lock(&tk_reserve_mutex);
+		buf = tk_reserve_buf;
+		reserve = true;
+	}
+
+	n = tk_lower_read(inode, lower, buf, len,
+			  tk_lower_pos(pages[0]->index));
+	if (n < 0) {
+		ret = n;
+	} else {
+		memset(buf + n, 0, len - n);
+		ret = takakrypt_transform(inode, TAKAKRYPT_TO_PAGES, pages, nr,
+					  buf);
+	}
+	if (reserve) {
+		memzero_explicit(buf, PAGE_SIZE);
+		mutex_unlock(&tk_reserve_mutex);
+	} else {
+		kfree_sensitive(buf);
+	}
+out:
+	return ret;
+}
+
+static int tk_read_folio(struct file *file, struct folio *folio)
+{
+	struct page *page = &folio->page;
+	int ret;
+
+	ret = tk_read_pages(folio->mapping->host, &page, 1);
+	if (ret)
+		folio_set_error(folio);
+	else
+		folio_mark_uptodate(folio);
+	folio_unlock(folio);
+	return ret;
+}
+
+/* Pages moved to or from the lower file by one transform and one call. */
+#define TK_RUN_MAX_PAGES	32
+
+/*
+ * Writes @nr consecutive pages that are under writeback and referenced;
+ * the last one holds @last_len bytes of the file. SB_I_STABLE_WRITES keeps
+ * their contents still until end_page_writeback(), so they need no lock.
+ */
+static int tk_write_run(struct inode *inode, struct page **pages,
+			unsigned int nr, size_t last_len)
+{
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	size_t len = (nr - 1) * PAGE_SIZE + last_len;
+	bool reserve = false;
+	unsigned int half;
+	ssize_t n;
+	u8 *buf;
+	int ret = -EIO;
+
+	if (!lower || !(lower->f_mode & FMODE_WRITE))
+		goto out;
+	buf = kmalloc(nr * PAGE_SIZE, GFP_NOFS | __GFP_NOWARN);
+	if (!buf && nr > 1) {
+		half = nr / 2;
+		ret = tk_write_run(inode, pages, half, PAGE_SIZE);
+		if (!ret)
+			ret = tk_write_run(inode, pages + half, nr - half,
+					   last_len);
+		goto out;
+	}
+	if (!buf) {
+		mutex_lock(&tk_reserve_mutex);
+		buf = tk_reserve_buf;
+		reserve = true;
+	}
+
+	ret = takakrypt_transform(inode, TAKAKRYPT_TO_LOWER, pages, nr, buf);
+	if (!ret) {
+		n = tk_lower_write(inode, lower, buf, len,
+				   tk_lower_pos(pages[0]->index));
+		if (n != len)
+			ret = n < 0 ? n : -EIO;
+	}
+
+	if (reserve) {
+		memzero_explicit(buf, PAGE_SIZE);
+		mutex_unlock(&tk_reserve_mutex);
+	} else {
+		kfree_sensitive(buf);
+	}
+out:
+	return ret;
+}
+
+/* Ends writeback of a run and drops the references taken for it. */
+static void tk_end_run(struct inode *inode, struct page **pages,
+		       unsigned int nr, int err)
+{
+	unsigned int i;
+
+	if (err) {
+		pr_warn_ratelimited("writeback of inode %lu failed: %d\n",
+				    inode->i_ino, err);
+		mapping_set_error(inode->i_mapping, err);
+	}
+	for (i = 0; i < nr; i++) {
+		if (err)
+			SetPageError(pages[i]);
+		end_page_writeback(pages[i]);
+		put_page(pages[i]);
+	}
+}
+
+/* Bytes of the file in @page: 0 when a truncate is dropping it. */
+static size_t tk_page_len(struct inode *inode, struct page *page)
+{
+	loff_t isize = i_size_read(inode);
+	pgoff_t end_index = isize >> PAGE_SHIFT;
+
+	if (page->index < end_index)
+		return PAGE_SIZE;
+	if (page->index > end_index)
+		return 0;
+	return offset_in_page(isize);
+}
+
+static int tk_writepage(struct page *page, struct writeback_control *wbc)
+{
+	struct inode *inode = page->mapping->host;
+	size_t len = tk_page_len(inode, page);
+	int ret = 0;
+
+	if (!len) {
+		unlock_page(page);
+		goto out;
+	}
+	get_page(page);
+	set_page_writeback(page);
+	unlock_page(page);
+	ret = tk_write_run(inode, &page, 1, len);
+	tk_end_run(inode, &page, 1, ret);
+out:
+	return ret;
+}
+
+/* struct tk_wb_run - consecutive dirty pages gathered by writepages. */
+struct tk_wb_run {
+	struct inode *inode;
+	struct page *pages[TK_RUN_MAX_PAGES];
+	unsigned int nr;
+	size_t last_len;	/* bytes of the file in the last page */
+	int err;		/* first error, returned by writepages */
+};
+
+static void tk_run_flush(struct tk_wb_run *run)
+{
+	int ret;
+
+	if (!run->nr)
+		return;
+	ret = tk_write_run(run->inode, run->pages, run->nr, run->last_len);
+	tk_end_run(run->inode, run->pages, run->nr, ret);
+	if (ret && !run->err)
+		run->err = ret;
+	run->nr = 0;
+}
+
+static int tk_wb_page(struct page *page, struct writeback_control *wbc,
+		      void *data)
+{
+	struct tk_wb_run *run = data;
+	size_t len = tk_page_len(run->inode, page);
+
+	if (!len) {
+		unlock_page(page);
+		goto out;
+	}
+	if (run->nr && (run->nr == TK_RUN_MAX_PAGES ||
+			run->last_len != PAGE_SIZE ||
+			run->pages[run->nr - 1]->index + 1 != page->index))
+		tk_run_flush(run);
+	get_page(page);
+	set_page_writeback(page);
+	unlock_page(page);
+	run->pages[run->nr++] = page;
+	run->last_len = len;
+out:
+	return 0;
+}
+
+static int tk_writepages(struct address_space *mapping,
+			 struct writeback_control *wbc)
+{
+	struct tk_wb_run run = { .inode = mapping->host };
+	int ret;
+
+	ret = write_cache_pages(mapping, wbc, tk_wb_page, &run);
+	tk_run_flush(&run);
+	return ret ? ret : run.err;
+}
+
+static void tk_readahead(struct readahead_control *rac)
+{
+	struct page *pages[TK_RUN_MAX_PAGES];
+	unsigned int nr, i;
+	int ret;
+
+	while ((nr = __readahead_batch(rac, pages, TK_RUN_MAX_PAGES))) {
+		ret = tk_read_pages(rac->mapping->host, pages, nr);
+		/* Pages left not uptodate are read again by read_folio. */
+		for (i = 0; i < nr; i++) {
+			if (!ret)
+				SetPageUptodate(pages[i]);
+			unlock_page(pages[i]);
+			put_page(pages[i]);
+		}
+	}
+}
+
+static int tk_write_begin(struct file *file, struct address_space *mapping,
+			  loff_t pos, unsigned int len, struct page **pagep,
+			  void **fsdata)
+{
+	struct inode *inode = mapping->host;
+	struct page *page;
+	int ret = 0;
+
+	page = grab_cache_page_write_begin(mapping, pos >> PAGE_SHIFT);
+	if (!page) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	if (!PageUptodate(page)) {
+		if (len == PAGE_SIZE) {
+			/* Overwritten whole: write_end makes it uptodate. */
+		} else if (page_offset(page) >= i_size_read(inode)) {
+			zero_user(page, 0, PAGE_SIZE);
+			SetPageUptodate(page);
+		} else {
+			ret = tk_read_pages(inode, &page, 1);
+			if (!ret)
+				SetPageUptodate(page);
+		}
+	}
+	if (ret) {
+		unlock_page(page);
+		put_page(page);
+	} else {
+		*pagep = page;
+	}
+out:
+	return ret;
+}
+
+static int tk_write_end(struct file *file, struct address_space *mapping,
+			loff_t pos, unsigned int len, unsigned int copied,
+			struct page *page, void *fsdata)
+{
+	struct inode *inode = mapping->host;
+	loff_t last = pos + copied;
+
+	if (!PageUptodate(page)) {
+		/* A short copy into a page nobody read: redo it. */
+		if (copied < len) {
+			copied = 0;
+			goto out;
+		}
+		SetPageUptodate(page);
+	}
+	if (last > i_size_read(inode))
+		i_size_write(inode, last);
+	set_page_dirty(page);
+out:
+	unlock_page(page);
+	put_page(page);
+	return copied;
+}
+
+/*
+ * O_DIRECT is accepted and served by the page cache: transferring nothing
+ * here makes the generic code fall back to buffered I/O, and for writes
+ * flush the range to the lower file before returning. Databases that open
+ * with O_DIRECT therefore work, at buffered speed.
+ */
+static ssize_t tk_direct_io(struct kiocb *iocb, struct iov_iter *iter)
+{
+	return 0;
+}
+
+const struct address_space_operations takakrypt_aops = {
+	.read_folio = tk_read_folio,
+	.readahead = tk_readahead,
+	.writepage = tk_writepage,
+	.writepages = tk_writepages,
+	.write_begin = tk_write_begin,
+	.write_end = tk_write_end,
+	.dirty_folio = filemap_dirty_folio,
+	.direct_IO = tk_direct_io,
+	.migrate_folio = filemap_migrate_folio,
+};

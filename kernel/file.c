@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * File operations of a guard point.
+ *
+ * Opening a regular file is where reads and writes are decided (f_rd,
+ * f_wr or f_wr_app); the reads and writes on the open file are covered by
+ * that decision, as with permission bits. Data goes through the upper page
+ * cache (aops.c); the lower file is opened once per inode with the
+ * mounter's credentials and kept until the inode is evicted.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/slab.h>
+#include <linux/pagemap.h>
+#include <linux/splice.h>
+#include <linux/falloc.h>
+#include <linux/uio.h>
+
+#include <takakrypt.h>
+
+#include "file.h"
+#include "inode.h"
+#include "super.h"
+#include "decide.h"
+
+static struct takakrypt_file_info *tk_file_info(struct file *file)
+{
+	return file->private_data;
+}
+
+/*
+ * Opens the persistent lower file of @inode: read-write when possible, so
+ * that writeback can use it whoever opened the upper file; read-only when
+ * the lower side refuses writing (a read-only mount, a running lower
+ * executable), until a writer needs more.
+ */
+static int tk_lower_file_get(struct inode *inode, struct dentry *dentry,
+			     bool want_write)
+{
+	struct takakrypt_inode_info *ti = takakrypt_i(inode);
+	const struct cred *cred = takakrypt_sb(inode->i_sb)->mounter_cred;
+	struct path *lower_path = takakrypt_lower_path(dentry);
+	struct file *lower;
+	int ret = 0;
+
+	mutex_lock(&ti->lower_file_mutex);
+	if (ti->lower_file && (ti->lower_file->f_mode & FMODE_WRITE))
+		goto out;
+	if (ti->lower_file && !want_write)
+		goto out;
+
+	lower = dentry_open(lower_path, O_RDWR | O_LARGEFILE, cred);
+	if (IS_ERR(lower) && !want_write && !ti->lower_file)
+		lower = dentry_open(lower_path, O_RDONLY | O_LARGEFILE, cred);
+	if (IS_ERR(lower)) {
+		ret = PTR_ERR(lower);
+		goto out;
+	}
+	/* Readers may still hold the read-only file without a reference. */
+	if (ti->lower_file)
+		ti->lower_file_ro = ti->lower_file;
+	WRITE_ONCE(ti->lower_file, lower);
+out:
+	mutex_unlock(&ti->lower_file_mutex);
+	return ret;
+}
+
+/*
+ * The decisions of an open: f_rd to read, f_wr or f_wr_app to write, both
+ * for O_RDWR. Both must agree on applykey: a file read as plaintext and
+ * written as ciphertext through one descriptor would be corrupted.
+ */
+static int tk_open_decide(struct file *file, bool *applykey)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	bool rd = file->f_mode & FMODE_READ;
+	bool wr = file->f_mode & FMODE_WRITE;
+	bool rd_key = false, wr_key = false;
+	int ret = 0;
+
+	if (rd || !wr)
+		ret = takakrypt_decide(dentry, TAKAKRYPT_ACTION_F_RD, 0,
+				       &rd_key);
+	if (!ret && wr)
+		ret = takakrypt_decide(dentry, (file->f_flags & O_APPEND) ?
+				       TAKAKRYPT_ACTION_F_WR_APP :
+				       TAKAKRYPT_ACTION_F_WR, 0, &wr_key);
+	if (!ret && rd && wr && rd_key != wr_key) {
+		pr_warn_ratelimited("read and write decisions disagree on applykey for inode %lu: denied\n",
+				    file_inode(file)->i_ino);
+		ret = -EACCES;
+	}
+	*applykey = wr ? wr_key : rd_key;
+	return ret;
+}
+
+static int tk_open(struct inode *inode, struct file *file)
+{
+	struct takakrypt_file_info *fi;
+	bool applykey = false;
+	int ret;
+
+	ret = tk_open_decide(file, &applykey);
+	if (ret)
+		goto out;
+	ret = tk_lower_file_get(inode, file->f_path.dentry,
+				file->f_mode & FMODE_WRITE);
+	if (ret)
+		goto out;
+
+	ret = -ENOMEM;
+	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
+	if (!fi)
+		goto out;
+	fi->applykey = applykey;
+	file->private_data = fi;
+	ret = 0;
+out:
+	return ret;
+}
+
+static int tk_release(struct inode *inode, struct file *file)
+{
+	struct takakrypt_file_info *fi = tk_file_info(file);
+
+	if (fi && fi->lower_dir)
+		fput(fi->lower_dir);
+	kfree(fi);
+	return 0;
+}
+
+static int tk_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct inode *inode = file_inode(file);
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	int ret;
+
+	ret = file_write_and_wait_range(file, start, end);
+	if (!ret)
+		ret = vfs_fsync_range(lower, start, end, datasync);
+	return ret;
+}
+
+#define TK_FALLOC_SUPPORTED \
+	(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)
+
+static long tk_fallocate(struct file *file, int mode, loff_t offset,
+			 loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	long ret = -EOPNOTSUPP;
+
+	/* Collapsing or inserting ranges would move data units. */
+	if (mode & ~TK_FALLOC_SUPPORTED)
+		goto out;
+
+	inode_lock(inode);
+	/* Lower and upper agree on size and contents before the lower file
+	 * changes under the page cache.
+	 */
+	ret = filemap_write_and_wait(inode->i_mapping);
+	if (ret)
+		goto out_unlock;
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		truncate_pagecache_range(inode, offset, offset + len - 1);
+	ret = vfs_fallocate(lower, mode, offset, len);
+	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE))
+		i_size_write(inode, max(i_size_read(inode),
+					i_size_read(file_inode(lower))));
+	takakrypt_copy_attr(inode);
+out_unlock:
+	inode_unlock(inode);
+out:
+	return ret;
+}
+
+/*
+ * Copies and clones between files must not hand lower (stored) bytes
+ * across: refusing makes userspace fall back to read and write, which go
+ * through the page cache.
+ */
+static ssize_t tk_copy_file_range(struct file *in, loff_t pos_in,
+				  struct file *out, loff_t pos_out,
+				  size_t len, unsigned int flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static loff_t tk_remap_file_range(struct file *in, loff_t pos_in,
+				  struct file *out, loff_t pos_out,
+				  loff_t len, unsigned int remap_flags)
+{
+	return -EOPNOTSUPP;
+}
+
+const struct file_operations takakrypt_file_fops = {
+	.open = tk_open,
+	.release = tk_release,
+	.llseek = generic_file_llseek,
+	.read_iter = generic_file_read_iter,
+	.write_iter = generic_file_write_iter,
+	.mmap = generic_file_mmap,
+	.fsync = tk_fsync,
+	.splice_read = generic_file_splice_read,
+	.splice_write = iter_file_splice_write,
+	.fallocate = tk_fallocate,
+	.copy_file_range = tk_copy_file_range,
+	.remap_file_range = tk_remap_file_range,
+};
+
+static int tk_dir_open(struct inode *inode, struct file *file)
+{
+	struct takakrypt_file_info *fi;
+	struct file *lower;
+	int ret = -ENOMEM;
+
+	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
+	if (!fi)
+		goto out;
+	lower = dentry_open(takakrypt_lower_path(file->f_path.dentry),
+			    file->f_flags, file->f_cred);
+	if (IS_ERR(lower)) {
+		kfree(fi);
+		ret = PTR_ERR(lower);
+		goto out;
+	}
+	fi->lower_dir = lower;
+	file->private_data = fi;
+	ret = 0;
+out:
+	return ret;
+}
+
+static int tk_iterate(struct file *file, struct dir_context *ctx)
+{
+	struct file *lower = tk_file_info(file)->lower_dir;
+	int ret;
+
+	ret = takakrypt_decide(file->f_path.dentry, TAKAKRYPT_ACTION_D_RD, 0,
+			       NULL);
+	if (ret)
+		goto out;
+	/* The upper position leads; the lower directory follows it. */
+	lower->f_pos = ctx->pos;
+	ret = iterate_dir(lower, ctx);
+	takakrypt_copy_attr(file_inode(file));
+out:
+	return ret;
+}
+
+static loff_t tk_dir_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct file *lower = tk_file_info(file)->lower_dir;
+	loff_t ret;
+
+	ret = vfs_llseek(lower, offset, whence);
+	if (ret >= 0)
+		file->f_pos = ret;
+	return ret;
+}
+
+static int tk_dir_fsync(struct file *file, loff_t start, loff_t end,
+			int datasync)
+{
+	return vfs_fsync_range(tk_file_info(file)->lower_dir, start, end,
+			       datasync);
+}
+
+const struct file_operations takakrypt_dir_fops = {
+	.open = tk_dir_open,
+	.release = tk_release,
+	.llseek = tk_dir_llseek,
+	.read = generic_read_dir,
+	.iterate_shared = tk_iterate,
+	.fsync = tk_dir_fsync,
+};

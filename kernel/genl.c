@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The TAKAKRYPT generic netlink family.
+ *
+ * One agent at a time registers (CAP_SYS_ADMIN). Requests are unicast to
+ * its port and wait, killably and for at most timeout_ms, for a reply that
+ * only that port may send. When the agent unregisters or its socket closes
+ * (NETLINK_URELEASE), every waiting request fails at once and the decision
+ * cache is flushed, so nothing decided by a gone agent outlives it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/idr.h>
+#include <linux/spinlock.h>
+#include <linux/completion.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
+#include <linux/sched.h>
+#include <linux/timekeeping.h>
+#include <linux/capability.h>
+#include <linux/build_bug.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+
+#include <takakrypt.h>
+
+#include "main.h"
+#include "genl.h"
+#include "cache.h"
+#include "proc.h"
+
+/* A request waiting for its reply; lives on the asking task's stack. */
+struct tk_pending {
+	struct completion done;
+	bool answered;			/* under tk_lock: first outcome wins */
+	int status;			/* 0: reply valid; <0: agent lost */
+	struct takakrypt_policy_reply reply;
+	u64 generation;			/* generation when the reply came */
+	u32 max_cache_ttl_ms;
+};
+
+/* tk_lock guards tk_agent and tk_pending together, so that a request is
+ * either registered before the agent is lost (and then failed by it) or
+ * refused because no agent is registered.
+ */
+static DEFINE_SPINLOCK(tk_lock);
+static DEFINE_IDR(tk_pending);
+static struct {
+	bool registered;
+	u32 portid;
+	pid_t pid;
+	time64_t since;
+	u64 generation;
+	u32 max_cache_ttl_ms;
+} tk_agent = { .max_cache_ttl_ms = TAKAKRYPT_MAX_CACHE_TTL_MS };
+
+static struct genl_family tk_family;
+
+/* Must hold tk_lock. */
+static bool tk_is_agent(const struct genl_info *info)
+{
+	return tk_agent.registered && tk_agent.portid == info->snd_portid;
+}
+
+/* Must hold tk_lock. Fails every waiting request and forgets the agent. */
+static void tk_agent_lost_locked(void)
+{
+	struct tk_pending *p;
+	int id;
+
+	tk_agent.registered = false;
+	tk_agent.portid = 0;
+	tk_agent.pid = 0;
+	idr_for_each_entry(&tk_pending, p, id) {
+		if (p->answered)
+			continue;
+		p->answered = true;
+		p->status = -ECONNRESET;
+		complete(&p->done);
+	}
+}
+
+static int tk_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+		       struct genl_info *info)
+{
+	int ret = 0;
+
+	/* GENL_ADMIN_PERM only asks for CAP_NET_ADMIN; the agent decides who
+	 * reads plaintext, so it must hold CAP_SYS_ADMIN as well.
+	 */
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack, "CAP_SYS_ADMIN is required");
+		ret = -EPERM;
+	}
+	return ret;
+}
+
+static int tk_register(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[TAKAKRYPT_A_REGISTER];
+	struct takakrypt_register reg;
+	int ret = -EINVAL;
+
+	if (GENL_REQ_ATTR_CHECK(info, TAKAKRYPT_A_REGISTER)) {
+		NL_SET_ERR_MSG(info->extack, "register attribute missing");
+		goto out;
+	}
+	memcpy(&reg, nla_data(attr), sizeof(reg));
+	if (reg.protocol_version != TAKAKRYPT_PROTOCOL_VERSION) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "unsupported protocol version");
+		ret = -EPROTONOSUPPORT;
+		goto out;
+	}
+	if (reg.flags || reg.reserved) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "flags and reserved must be zero");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+
+	spin_lock(&tk_lock);
+	if (tk_agent.registered && !tk_is_agent(info)) {
+		NL_SET_ERR_MSG(info->extack, "another agent is registered");
+		ret = -EBUSY;
+	} else {
+		/* A new agent starts from a clean slate: what the previous one
+		 * set (its generation, its cache cap) does not carry over.
+		 */
+		if (!tk_agent.registered) {
+			tk_agent.generation = 0;
+			tk_agent.max_cache_ttl_ms = TAKAKRYPT_MAX_CACHE_TTL_MS;
+		}
+		tk_agent.registered = true;
+		tk_agent.portid = info->snd_portid;
+		tk_agent.pid = task_tgid_nr(current);
+		tk_agent.since = ktime_get_real_seconds();
+		ret = 0;
+	}
+	spin_unlock(&tk_lock);
+
+	if (!ret) {
+		takakrypt_cache_flush();
+		pr_debug("agent registered: pid %d port %u\n",
+			 task_tgid_nr(current), info->snd_portid);
+	}
+out:
+	return ret;
+}
+
+static int tk_unregister(struct sk_buff *skb, struct genl_info *info)
+{
+	int ret = 0;
+
+	spin_lock(&tk_lock);
+	if (tk_is_agent(info))
+		tk_agent_lost_locked();
+	else
+		ret = -EPERM;
+	spin_unlock(&tk_lock);
+
+	if (ret)
+		NL_SET_ERR_MSG(info->extack,
+			       "sender is not the registered agent");
+	else
+		takakrypt_cache_flush();
+	return ret;
+}
+
+static int tk_set_generation(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[TAKAKRYPT_A_GENERATION];
+	struct takakrypt_generation gen;
+	int ret = -EINVAL;
+
+	if (GENL_REQ_ATTR_CHECK(info, TAKAKRYPT_A_GENERATION)) {
+		NL_SET_ERR_MSG(info->extack, "generation attribute missing");
+		goto out;
+	}
+	memcpy(&gen, nla_data(attr), sizeof(gen));
+	if (gen.reserved) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "reserved must be zero");
+		goto out;
+	}
+	if (gen.max_cache_ttl_ms > TAKAKRYPT_MAX_CACHE_TTL_MS) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "max_cache_ttl_ms above TAKAKRYPT_MAX_CACHE_TTL_MS");
+		ret = -ERANGE;
+		goto out;
+	}
+
+	spin_lock(&tk_lock);
+	if (tk_is_agent(info)) {
+		tk_agent.generation = gen.generation;
+		tk_agent.max_cache_ttl_ms = gen.max_cache_ttl_ms;
+		ret = 0;
+	} else {
+		NL_SET_ERR_MSG(info->extack,
+			       "sender is not the registered agent");
+		ret = -EPERM;
+	}
+	spin_unlock(&tk_lock);
+
+	if (!ret)
+		takakrypt_cache_flush();
+out:
+	return ret;
+}
+
+static int tk_check_reply(const struct takakrypt_policy_reply *r,
+			  struct nlattr *attr, struct genl_info *info)
+{
+	int ret = 0;
+
+	if (!r->request_id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "request_id is zero");
+		ret = -EINVAL;
+	} else if (r->verdict > TAKAKRYPT_VERDICT_PERMIT) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "unknown verdict");
+		ret = -EINVAL;
+	} else if (r->flags & ~TAKAKRYPT_REPLY_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "unknown reply flag bits");
+		ret = -EOPNOTSUPP;
+	} else if (r->cache_ttl_ms > TAKAKRYPT_MAX_CACHE_TTL_MS) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "cache_ttl_ms above TAKAKRYPT_MAX_CACHE_TTL_MS");
+		ret = -ERANGE;
+	}
+	return ret;
+}
+
+static int tk_policy_reply(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[TAKAKRYPT_A_POLICY_REPLY];
+	struct takakrypt_policy_reply r;
+	struct tk_pending *p;
+	int ret = -EINVAL;
+
+	if (GENL_REQ_ATTR_CHECK(info, TAKAKRYPT_A_POLICY_REPLY)) {
+		NL_SET_ERR_MSG(info->extack, "policy_reply attribute missing");
+		goto out;
+	}
+	memcpy(&r, nla_data(attr), sizeof(r));
+	ret = tk_check_reply(&r, attr, info);
+	if (ret)
+		goto out;
+
+	spin_lock(&tk_lock);
+	if (!tk_is_agent(info)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "sender is not the registered agent");
+		ret = -EPERM;
+		goto out_unlock;
+	}
+	p = NULL;
+	if (r.request_id <= INT_MAX)
+		p = idr_find(&tk_pending, r.request_id);
+	if (!p || p->answered) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "unknown or expired request_id");
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	p->reply = r;
+	p->generation = tk_agent.generation;
+	p->max_cache_ttl_ms = tk_agent.max_cache_ttl_ms;
+	p->status = 0;
+	p->answered = true;
+	complete(&p->done);
+out_unlock:
+	spin_unlock(&tk_lock);
+out:
+	if (ret)
+		atomic64_inc(&takakrypt_stats.errors);
+	return ret;
+}
+
+static int tk_reserved(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG(info->extack, "command reserved for the data path");
+	return -EOPNOTSUPP;
+}
+
+static const struct nla_policy tk_policy[TAKAKRYPT_A_MAX + 1] = {
+	[TAKAKRYPT_A_REGISTER] =
+		NLA_POLICY_EXACT_LEN(sizeof(struct takakrypt_register)),
+	[TAKAKRYPT_A_GENERATION] =
+		NLA_POLICY_EXACT_LEN(sizeof(struct takakrypt_generation)),
+	[TAKAKRYPT_A_POLICY_REQ] = { .type = NLA_REJECT,
+		.reject_message = "policy_req is sent by the kernel only" },
+	[TAKAKRYPT_A_GROUPS] = { .type = NLA_REJECT,
+		.reject_message = "groups are sent by the kernel only" },
+	[TAKAKRYPT_A_EXE_PATH] = { .type = NLA_REJECT,
+		.reject_message = "exe_path is sent by the kernel only" },
+	[TAKAKRYPT_A_GUARD_POINT] = { .type = NLA_REJECT,
+		.reject_message = "guard_point is sent by the kernel only" },
+	[TAKAKRYPT_A_PATH] = { .type = NLA_REJECT,
+		.reject_message = "path is sent by the kernel only" },
+	[TAKAKRYPT_A_POLICY_NAME] = { .type = NLA_REJECT,
+		.reject_message = "policy_name is sent by the kernel only" },
+	[TAKAKRYPT_A_POLICY_REPLY] =
+		NLA_POLICY_EXACT_LEN(sizeof(struct takakrypt_policy_reply)),
+	[TAKAKRYPT_A_CRYPT_REQ] = { .type = NLA_REJECT,
+		.reject_message = "crypt_req is reserved" },
+	[TAKAKRYPT_A_CRYPT_REPLY] = { .type = NLA_REJECT,
+		.reject_message = "crypt_reply is reserved" },
+	[TAKAKRYPT_A_DATA] = { .type = NLA_REJECT,
+		.reject_message = "data is reserved" },
+};
+
+static const struct genl_small_ops tk_ops[] = {
+	{
+		.cmd = TAKAKRYPT_CMD_REGISTER,
+		.flags = GENL_ADMIN_PERM,
+		.doit = tk_register,
+	},
+	{
+		.cmd = TAKAKRYPT_CMD_UNREGISTER,
+		.flags = GENL_ADMIN_PERM,
+		.doit = tk_unregister,
+	},
+	{
+		.cmd = TAKAKRYPT_CMD_SET_GENERATION,
+		.flags = GENL_ADMIN_PERM,
+		.doit = tk_set_generation,
+	},
+	{
+		.cmd = TAKAKRYPT_CMD_POLICY_REPLY,
+		.flags = GENL_ADMIN_PERM,
+		.doit = tk_policy_reply,
+	},
+	{
+		.cmd = TAKAKRYPT_CMD_CRYPT_REQ,
+		.flags = GENL_ADMIN_PERM,
+		.doit = tk_reserved,
+	},
+	{
+		.cmd = TAKAKRYPT_CMD_CRYPT_REPLY,
+		.flags = GENL_ADMIN_PERM,
+		.doit = tk_reserved,
+	},
+};
+
+static struct genl_family tk_family = {
+	.name = TAKAKRYPT_GENL_NAME,
+	.version = TAKAKRYPT_GENL_VERSION,
+	.maxattr = TAKAKRYPT_A_MAX,
+	.policy = tk_policy,
+	.netnsok = false,
+	.pre_doit = tk_pre_doit,
+	.module = THIS_MODULE,
+	.small_ops = tk_ops,
+	.n_small_ops = ARRAY_SIZE(tk_ops),
+};
+
+static int tk_netlink_event(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	bool lost = false;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
+	    !net_eq(n->net, &init_net))
+		goto out;
+
+	spin_lock(&tk_lock);
+	if (tk_agent.registered && tk_agent.portid == n->portid) {
+		tk_agent_lost_locked();
+		lost = true;
+	}
+	spin_unlock(&tk_lock);
+
+	if (lost) {
+		takakrypt_cache_flush();
+		pr_warn_ratelimited("agent socket closed; failing closed\n");
+	}
+out:
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block tk_netlink_notifier = {
+	.notifier_call = tk_netlink_event,
+};
+
+static size_t tk_string_size(const char *s)
+{
+	return nla_total_size(strlen(s) + 1);
+}
+
+static struct sk_buff *tk_build_request(const struct takakrypt_query *q)
+{
+	size_t groups_len = q->req.ngroups * sizeof(u32);
+	struct sk_buff *skb;
+	void *hdr;
+	size_t size;
+
+	size = nla_total_size(sizeof(q->req)) + nla_total_size(groups_len) +
+	       tk_string_size(q->exe_path) + tk_string_size(q->gp_path) +
+	       tk_string_size(q->path) + tk_string_size(q->policy);
+	skb = genlmsg_new(size, GFP_KERNEL);
+	if (!skb)
+		goto out;
+	hdr = genlmsg_put(skb, 0, 0, &tk_family, 0, TAKAKRYPT_CMD_POLICY_REQ);
+	if (!hdr)
+		goto fail;
+	if (nla_put(skb, TAKAKRYPT_A_POLICY_REQ, sizeof(q->req), &q->req) ||
+	    (groups_len &&
+	     nla_put(skb, TAKAKRYPT_A_GROUPS, groups_len, q->groups)) ||
+	    nla_put_string(skb, TAKAKRYPT_A_EXE_PATH, q->exe_path) ||
+	    nla_put_string(skb, TAKAKRYPT_A_GUARD_POINT, q->gp_path) ||
+	    nla_put_string(skb, TAKAKRYPT_A_PATH, q->path) ||
+	    nla_put_string(skb, TAKAKRYPT_A_POLICY_NAME, q->policy))
+		goto fail;
+	genlmsg_end(skb, hdr);
+	goto out;
+fail:
+	nlmsg_free(skb);
+	skb = NULL;
+out:
+	return skb;
+}
+
+/* Registers @p under a fresh id if an agent is there; returns the id. */
+static int tk_pending_add(struct tk_pending *p, u32 *portid, u64 *generation)
+{
+	int id = -ENOTCONN;
+
+	idr_preload(GFP_KERNEL);
+	spin_lock(&tk_lock);
+	if (tk_agent.registered) {
+		id = idr_alloc_cyclic(&tk_pending, p, 1, INT_MAX, GFP_NOWAIT);
+		*portid = tk_agent.portid;
+		*generation = tk_agent.generation;
+	}
+	spin_unlock(&tk_lock);
+	idr_preload_end();
+	return id;
+}
+
+/* Removes @p from the table; returns whether it was answered meanwhile. */
+static bool tk_pending_remove(struct tk_pending *p, int id)
+{
+	bool answered;
+
+	spin_lock(&tk_lock);
+	idr_remove(&tk_pending, id);
+	answered = p->answered;
+	spin_unlock(&tk_lock);
+	return answered;
+}
+
+static int tk_wait(struct tk_pending *p, int id)
+{
+	unsigned long timeout;
+	long left;
+	int ret;
+
+	timeout = msecs_to_jiffies(READ_ONCE(takakrypt_timeout_ms));
+
+	left = wait_for_completion_killable_timeout(&p->done, timeout);
+	if (tk_pending_remove(p, id))
+		ret = p->status;
+	else if (left < 0)
+		ret = -EINTR;
+	else
+		ret = -ETIMEDOUT;
+	return ret;
+}
+
+/**
+ * takakrypt_genl_ask() - send a policy request and wait for the reply.
+ * @query: the request; its request_id and generation are filled in here
+ * @answer: the reply and whether it may be cached
+ *
+ * Context: process context, may sleep; the wait is killable.
+ * Return: 0 with @answer filled, -ENOTCONN with no agent, -ETIMEDOUT,
+ * -ECONNRESET when the agent went away, -EINTR when killed, or the error of
+ * building or sending the message.
+ */
+int takakrypt_genl_ask(struct takakrypt_query *query,
+		       struct takakrypt_answer *answer)
+{
+	struct tk_pending p = { .answered = false };
+	struct sk_buff *skb;
+	u64 generation = 0;
+	ktime_t start;
+	u32 portid = 0;
+	int id, ret;
+
+	init_completion(&p.done);
+	id = tk_pending_add(&p, &portid, &generation);
+	if (id < 0) {
+		ret = id;
+		goto out;
+	}
+	query->req.request_id = id;
+	query->req.generation = generation;
+
+	skb = tk_build_request(query);
+	if (!skb) {
+		tk_pending_remove(&p, id);
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	start = ktime_get();
+	atomic64_inc(&takakrypt_stats.requests);
+	ret = genlmsg_unicast(&init_net, skb, portid);
+	if (ret) {
+		tk_pending_remove(&p, id);
+		goto out;
+	}
+
+	ret = tk_wait(&p, id);
+	if (ret)
+		goto out;
+	takakrypt_stats_latency(ktime_us_delta(ktime_get(), start));
+	answer->reply = p.reply;
+	answer->generation = generation;
+	answer->max_cache_ttl_ms = p.max_cache_ttl_ms;
+	answer->cacheable = p.generation == generation;
+out:
+	return ret;
+}
+
+/**
+ * takakrypt_agent_snapshot() - copy the agent's state for display.
+ * @info: where to copy it
+ */
+void takakrypt_agent_snapshot(struct takakrypt_agent_info *info)
+{
+	spin_lock(&tk_lock);
+	info->registered = tk_agent.registered;
+	info->pid = tk_agent.pid;
+	info->portid = tk_agent.portid;
+	info->since = tk_agent.since;
+	info->generation = tk_agent.generation;
+	info->max_cache_ttl_ms = tk_agent.max_cache_ttl_ms;
+	spin_unlock(&tk_lock);
+}
+
+/**
+ * takakrypt_genl_init() - register the family and the socket notifier.
+ *
+ * Return: 0 or the error of genl_register_family().
+ */
+int takakrypt_genl_init(void)
+{
+	int ret;
+
+	/* The wire layout, also pinned in the header for the addon. */
+	BUILD_BUG_ON(sizeof(struct takakrypt_register) != 16);
+	BUILD_BUG_ON(sizeof(struct takakrypt_generation) != 16);
+	BUILD_BUG_ON(sizeof(struct takakrypt_policy_req) != 48);
+	BUILD_BUG_ON(sizeof(struct takakrypt_policy_reply) != 16);
+	BUILD_BUG_ON(TAKAKRYPT_ACTION_COUNT != 20);
+
+	ret = netlink_register_notifier(&tk_netlink_notifier);
+	if (ret)
+		goto out;
+	ret = genl_register_family(&tk_family);
+	if (ret)
+		netlink_unregister_notifier(&tk_netlink_notifier);
+out:
+	return ret;
+}
+
+/**
+ * takakrypt_genl_exit() - unregister the family; nothing can be waiting,
+ * since no guard point is mounted when the module goes.
+ */
+void takakrypt_genl_exit(void)
+{
+	genl_unregister_family(&tk_family);
+	netlink_unregister_notifier(&tk_netlink_notifier);
+	spin_lock(&tk_lock);
+	tk_agent_lost_locked();
+	spin_unlock(&tk_lock);
+	idr_destroy(&tk_pending);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The TAKAKRYPT generic netlink family: the registered agent and
+ * the requests waiting for its replies.
+ */
+#ifndef _TAKAKRYPT_GENL_H
+#define _TAKAKRYPT_GENL_H
+
+#include <linux/types.h>
+#include <linux/time64.h>
+
+#include <takakrypt.h>
+
+/* struct takakrypt_agent_info - a snapshot of the agent, for /proc. */
+struct takakrypt_agent_info {
+	bool registered;
+	pid_t pid;		/* thread group id of the registering task */
+	u32 portid;
+	time64_t since;		/* real time of registration, seconds */
+	u64 generation;
+	u32 max_cache_ttl_ms;
+};
+
+/*
+ * struct takakrypt_query - one request as the decision code builds it.
+ * The strings are owned by the caller.
+ */
+struct takakrypt_query {
+	struct takakrypt_policy_req req;	/* request_id is set by send */
+	const u32 *groups;			/* req.ngroups entries */
+	const char *exe_path;
+	const char *gp_path;
+	const char *path;
+	const char *policy;
+};
+
+/* struct takakrypt_answer - the outcome of takakrypt_genl_ask(). */
+struct takakrypt_answer {
+	struct takakrypt_policy_reply reply;
+	u64 generation;		/* generation the request was sent under */
+	u32 max_cache_ttl_ms;	/* cap in force when the reply arrived */
+	bool cacheable;		/* generation unchanged since sending */
+};
+
+int takakrypt_genl_init(void);
+void takakrypt_genl_exit(void);
+void takakrypt_agent_snapshot(struct takakrypt_agent_info *info);
+int takakrypt_genl_ask(struct takakrypt_query *query,
+		       struct takakrypt_answer *answer);
+
+#endif /* _TAKAKRYPT_GENL_H */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A mounted guard point (one takakryptfs super_block).
+ */
+#ifndef _TAKAKRYPT_SUPER_H
+#define _TAKAKRYPT_SUPER_H
+
+#include <linux/fs.h>
+#include <linux/path.h>
+#include <linux/list.h>
+#include <linux/cred.h>
+
+#include "proc.h"
+
+/*
+ * struct takakrypt_sb_info - one guard point. Set up at mount, constant
+ * until unmount except for the counters.
+ */
+struct takakrypt_sb_info {
+	struct path lower_path;		/* the guard point directory below */
+	const struct cred *mounter_cred; /* for I/O on lower files */
+	char *gp_path;			/* absolute path, sent in requests */
+	char *policy;			/* policy= mount option */
+	time64_t mounted_at;		/* real time, seconds */
+	struct list_head gp_node;	/* on the /proc guard point list */
+	struct takakrypt_gp_stats stats;
+};
+
+static inline struct takakrypt_sb_info *takakrypt_sb(struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+int takakrypt_fs_register(void);
+void takakrypt_fs_unregister(void);
+
+#endif /* _TAKAKRYPT_SUPER_H */
