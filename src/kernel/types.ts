@@ -21,6 +21,10 @@ export interface PolicyQuery {
   exe: string;
   /** Inode number of the object, as a decimal string (64-bit). */
   inode: string;
+  /** The guard point's policy= mount option, when the kernel sends it. */
+  policyName?: string;
+  /** Policy generation the kernel had when it asked. */
+  generation?: bigint;
 }
 
 /** The agent's answer to a PolicyQuery. */

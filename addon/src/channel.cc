@@ -1,0 +1,355 @@
+// The netlink channel to the kernel module.
+#include "channel.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "errors.h"
+
+namespace tk {
+
+namespace {
+
+// Larger than any POLICY_REQ: fixed part, 4096 groups and four strings.
+constexpr size_t kReceiveBuffer = 128 * 1024;
+
+Napi::Value Rejected(Napi::Env env, Napi::Error error) {
+  Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+  d.Reject(error.Value());
+  return d.Promise();
+}
+
+}  // namespace
+
+void ChannelCallJs(Napi::Env env, Napi::Function on_request, Channel* self,
+                   ChannelEvent* event) {
+  // A null env means the function is being torn down: only free.
+  if (env != nullptr && self != nullptr) self->Deliver(env, on_request, event);
+  delete event;
+}
+
+Napi::Function Channel::Define(Napi::Env env) {
+  return DefineClass(
+      env, "Channel",
+      {InstanceMethod<&Channel::Register>("register"),
+       InstanceMethod<&Channel::Unregister>("unregister"),
+       InstanceMethod<&Channel::SetGeneration>("setGeneration"),
+       InstanceMethod<&Channel::Reply>("reply"),
+       InstanceMethod<&Channel::Close>("close"),
+       InstanceMethod<&Channel::Ref>("ref"),
+       InstanceMethod<&Channel::Unref>("unref"),
+       InstanceAccessor<&Channel::GetFamilyId>("familyId"),
+       InstanceAccessor<&Channel::GetPortId>("portId"),
+       InstanceAccessor<&Channel::GetClosed>("closed"),
+       InstanceAccessor<&Channel::GetDropped>("droppedForeign")});
+}
+
+Channel::Channel(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<Channel>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsFunction() || !info[1].IsFunction()) {
+    ThrowTypeError(env, "expected (onRequest: function, onEvent: function)");
+    return;
+  }
+  on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
+  if (!Open(env)) return;
+  tsfn_ = Tsfn::New(env, info[0].As<Napi::Function>(), "takakrypt-netlink",
+                    0, 1, this);
+  // Registered after the thread-safe function so that it runs first at
+  // teardown (hooks run in reverse order) while the function still exists.
+  env_ = env;
+  napi_add_env_cleanup_hook(env, CleanupHook, this);
+  open_ = true;
+  // An open channel keeps its JS object alive until close().
+  ObjectWrap::Ref();
+  thread_ = std::thread([this] { ReceiveLoop(); });
+}
+
+Channel::~Channel() { Shutdown(); }
+
+bool Channel::Open(Napi::Env env) {
+  int fd = OpenGenlSocket();
+  if (fd < 0) {
+    ErrnoError(env, -fd, "socket").ThrowAsJavaScriptException();
+    return false;
+  }
+  sock_ = fd;
+  std::string message;
+  int err = ResolveFamily(sock_, TAKAKRYPT_GENL_NAME, &family_, &message);
+  if (err != 0) {
+    if (err == ENOENT) message = "generic netlink family " TAKAKRYPT_GENL_NAME
+                                 " not found: is the takakrypt module loaded?";
+    ErrnoError(env, err, "getfamily", message).ThrowAsJavaScriptException();
+    return false;
+  }
+  sockaddr_nl addr = {};
+  socklen_t len = sizeof(addr);
+  getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = addr.nl_pid;
+  wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_ < 0) {
+    ErrnoError(env, errno, "eventfd").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+// Close everything: stop the thread-safe function (events still queued
+// are freed with a null env), wake and join the thread, close the fds.
+// Safe to call twice and from the teardown hook.
+void Channel::Shutdown() {
+  if (open_) {
+    open_ = false;
+    tsfn_.Abort();
+    uint64_t one = 1;
+    ssize_t ignored = write(wake_, &one, sizeof(one));
+    (void)ignored;
+    if (thread_.joinable()) thread_.join();
+    napi_remove_env_cleanup_hook(env_, CleanupHook, this);
+  }
+  if (sock_ >= 0) close(sock_);
+  if (wake_ >= 0) close(wake_);
+  sock_ = wake_ = -1;
+}
+
+void Channel::CleanupHook(void* arg) {
+  Channel* self = static_cast<Channel*>(arg);
+  self->Shutdown();
+}
+
+void Channel::RejectPending(Napi::Env env) {
+  std::unordered_map<uint32_t, Napi::Promise::Deferred> pending;
+  pending.swap(pending_);
+  for (auto& kv : pending) {
+    kv.second.Reject(
+        ErrnoError(env, ESHUTDOWN, "close",
+                   "the channel was closed before the kernel answered")
+            .Value());
+  }
+}
+
+Napi::Value Channel::Close(const Napi::CallbackInfo& info) {
+  bool was_open = open_;
+  Shutdown();
+  RejectPending(info.Env());
+  if (was_open) ObjectWrap::Unref();
+  return info.Env().Undefined();
+}
+
+Napi::Value Channel::Ref(const Napi::CallbackInfo& info) {
+  if (open_) tsfn_.Ref(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value Channel::Unref(const Napi::CallbackInfo& info) {
+  if (open_) tsfn_.Unref(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value Channel::GetFamilyId(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), family_);
+}
+
+Napi::Value Channel::GetPortId(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), port_);
+}
+
+Napi::Value Channel::GetClosed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), !open_);
+}
+
+Napi::Value Channel::GetDropped(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), dropped_.load());
+}
+
+// Send one command; the promise settles with the kernel's ack.
+Napi::Value Channel::Send(Napi::Env env, NlMessage* msg) {
+  if (!open_) {
+    return Rejected(env, ErrnoError(env, ESHUTDOWN, "sendto",
+                                    "the channel is closed"));
+  }
+  uint32_t seq = next_seq_++;
+  if (next_seq_ == 0) next_seq_ = 2;
+  msg->SetSeq(seq);
+  Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+  Napi::Value promise = d.Promise();
+  pending_.emplace(seq, d);
+  int err = SendMessage(sock_, *msg);
+  if (err != 0) {
+    pending_.erase(seq);
+    d.Reject(ErrnoError(env, err, "sendto").Value());
+  }
+  return promise;
+}
+
+Napi::Value Channel::Register(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    return ThrowTypeError(env, "expected a register object");
+  takakrypt_register reg = {};
+  if (!RegisterFromJs(info[0].As<Napi::Object>(), &reg)) return env.Undefined();
+  NlMessage msg(family_, NLM_F_REQUEST | NLM_F_ACK, TAKAKRYPT_CMD_REGISTER,
+                TAKAKRYPT_GENL_VERSION);
+  msg.PutAttr(TAKAKRYPT_A_REGISTER, &reg, sizeof(reg));
+  return Send(env, &msg);
+}
+
+Napi::Value Channel::Unregister(const Napi::CallbackInfo& info) {
+  NlMessage msg(family_, NLM_F_REQUEST | NLM_F_ACK, TAKAKRYPT_CMD_UNREGISTER,
+                TAKAKRYPT_GENL_VERSION);
+  return Send(info.Env(), &msg);
+}
+
+Napi::Value Channel::SetGeneration(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    return ThrowTypeError(env, "expected a generation object");
+  takakrypt_generation gen = {};
+  if (!GenerationFromJs(info[0].As<Napi::Object>(), &gen))
+    return env.Undefined();
+  NlMessage msg(family_, NLM_F_REQUEST | NLM_F_ACK,
+                TAKAKRYPT_CMD_SET_GENERATION, TAKAKRYPT_GENL_VERSION);
+  msg.PutAttr(TAKAKRYPT_A_GENERATION, &gen, sizeof(gen));
+  return Send(env, &msg);
+}
+
+Napi::Value Channel::Reply(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    return ThrowTypeError(env, "expected a reply object");
+  takakrypt_policy_reply reply = {};
+  if (!PolicyReplyFromJs(info[0].As<Napi::Object>(), &reply))
+    return env.Undefined();
+  NlMessage msg(family_, NLM_F_REQUEST | NLM_F_ACK,
+                TAKAKRYPT_CMD_POLICY_REPLY, TAKAKRYPT_GENL_VERSION);
+  msg.PutAttr(TAKAKRYPT_A_POLICY_REPLY, &reply, sizeof(reply));
+  return Send(env, &msg);
+}
+
+void Channel::Post(ChannelEvent* ev) {
+  if (tsfn_.NonBlockingCall(ev) != napi_ok) delete ev;
+}
+
+void Channel::PostFault(const char* fault, int error,
+                        const std::string& message) {
+  ChannelEvent* ev = new ChannelEvent(ChannelEvent::Kind::kFault);
+  ev->fault = fault;
+  ev->error = error;
+  ev->message = message;
+  Post(ev);
+}
+
+// The receive thread: wait for the socket or the wake-up eventfd.
+void Channel::ReceiveLoop() {
+  std::vector<uint8_t> buf(kReceiveBuffer);
+  for (;;) {
+    pollfd fds[2] = {{sock_, POLLIN, 0}, {wake_, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      PostFault("socket", errno, "poll failed");
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    sockaddr_nl from = {};
+    socklen_t from_len = sizeof(from);
+    ssize_t len = recvfrom(sock_, buf.data(), buf.size(),
+                           MSG_DONTWAIT | MSG_TRUNC,
+                           reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (len < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      if (errno == ENOBUFS) {
+        // The kernel dropped messages; it fails those requests itself.
+        PostFault("overrun", ENOBUFS, "the receive queue overflowed");
+        continue;
+      }
+      PostFault("socket", errno, "receiving failed");
+      return;
+    }
+    if (from.nl_pid != 0) {
+      // Only the kernel may speak to us; another process could forge a
+      // request to our port number.
+      dropped_++;
+      continue;
+    }
+    if (static_cast<size_t>(len) > buf.size()) {
+      PostFault("malformed", EMSGSIZE, "a message larger than the buffer");
+      continue;
+    }
+    const nlmsghdr* hdr = reinterpret_cast<const nlmsghdr*>(buf.data());
+    for (int left = static_cast<int>(len); NLMSG_OK(hdr, left);
+         hdr = NLMSG_NEXT(hdr, left)) {
+      HandleMessage(hdr);
+    }
+  }
+}
+
+void Channel::HandleMessage(const nlmsghdr* hdr) {
+  if (hdr->nlmsg_type == NLMSG_ERROR) {
+    ChannelEvent* ev = new ChannelEvent(ChannelEvent::Kind::kAck);
+    if (ParseAck(hdr, &ev->ack)) {
+      Post(ev);
+    } else {
+      delete ev;
+      PostFault("malformed", EBADMSG, "a truncated acknowledgement");
+    }
+    return;
+  }
+  if (hdr->nlmsg_type != family_ ||
+      hdr->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+    return;
+  const genlmsghdr* genl =
+      reinterpret_cast<const genlmsghdr*>(NLMSG_DATA(hdr));
+  if (genl->cmd != TAKAKRYPT_CMD_POLICY_REQ) return;
+  ChannelEvent* ev = new ChannelEvent(ChannelEvent::Kind::kRequest);
+  const uint8_t* attrs =
+      reinterpret_cast<const uint8_t*>(genl) + GENL_HDRLEN;
+  std::string why;
+  if (!DecodePolicyRequest(attrs, hdr->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN,
+                           &ev->request, &why)) {
+    ev->kind = ChannelEvent::Kind::kFault;
+    ev->fault = "malformed";
+    ev->error = EBADMSG;
+    ev->message = "malformed policy request: " + why;
+  }
+  Post(ev);
+}
+
+void Channel::Deliver(Napi::Env env, Napi::Function on_request,
+                      ChannelEvent* ev) {
+  switch (ev->kind) {
+    case ChannelEvent::Kind::kRequest:
+      on_request.Call({PolicyRequestToJs(env, ev->request)});
+      break;
+    case ChannelEvent::Kind::kAck: {
+      auto it = pending_.find(ev->ack.seq);
+      if (it == pending_.end()) break;
+      Napi::Promise::Deferred d = it->second;
+      pending_.erase(it);
+      if (ev->ack.error == 0) {
+        d.Resolve(env.Undefined());
+      } else {
+        d.Reject(ErrnoError(env, ev->ack.error, "sendto", ev->ack.message)
+                     .Value());
+      }
+      break;
+    }
+    case ChannelEvent::Kind::kFault: {
+      Napi::Object obj = Napi::Object::New(env);
+      obj.Set("fault", ev->fault);
+      obj.Set("code", ErrnoName(ev->error));
+      obj.Set("message", ev->message);
+      if (ev->request.fixed.request_id != 0)
+        obj.Set("requestId", ev->request.fixed.request_id);
+      if (!on_event_.IsEmpty()) on_event_.Call({obj});
+      break;
+    }
+  }
+}
+
+}  // namespace tk

@@ -1,0 +1,87 @@
+// The netlink channel to the kernel module: one NETLINK_GENERIC socket,
+// a native thread receiving on it, and a thread-safe function carrying
+// what arrives to the JS thread. Commands return promises settled by the
+// kernel's acknowledgement.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#include <unordered_map>
+
+#include "codec.h"
+#include "netlink.h"
+
+namespace tk {
+
+// Something the receive thread hands to the JS thread.
+struct ChannelEvent {
+  enum class Kind { kRequest, kAck, kFault };
+  explicit ChannelEvent(Kind k) : kind(k) {}
+  Kind kind;
+  PolicyRequest request;  // kRequest; for a malformed one, its id if known
+  NlAck ack;              // kAck
+  const char* fault = "";  // kFault: "malformed", "overrun" or "socket"
+  int error = 0;          // kFault: errno
+  std::string message;    // kFault: what went wrong
+};
+
+class Channel;
+void ChannelCallJs(Napi::Env env, Napi::Function on_request, Channel* self,
+                   ChannelEvent* event);
+
+// new Channel(onRequest, onEvent): resolves the family, starts receiving.
+class Channel : public Napi::ObjectWrap<Channel> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Channel(const Napi::CallbackInfo& info);
+  ~Channel() override;
+
+  // Runs on the JS thread for each event (env is null at teardown).
+  void Deliver(Napi::Env env, Napi::Function on_request, ChannelEvent* ev);
+
+ private:
+  using Tsfn = Napi::TypedThreadSafeFunction<Channel, ChannelEvent,
+                                             ChannelCallJs>;
+
+  Napi::Value Register(const Napi::CallbackInfo& info);
+  Napi::Value Unregister(const Napi::CallbackInfo& info);
+  Napi::Value SetGeneration(const Napi::CallbackInfo& info);
+  Napi::Value Reply(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Ref(const Napi::CallbackInfo& info);
+  Napi::Value Unref(const Napi::CallbackInfo& info);
+  Napi::Value GetFamilyId(const Napi::CallbackInfo& info);
+  Napi::Value GetPortId(const Napi::CallbackInfo& info);
+  Napi::Value GetClosed(const Napi::CallbackInfo& info);
+  Napi::Value GetDropped(const Napi::CallbackInfo& info);
+
+  bool Open(Napi::Env env);
+  Napi::Value Send(Napi::Env env, NlMessage* msg);
+  void ReceiveLoop();
+  void HandleMessage(const nlmsghdr* hdr);
+  void Post(ChannelEvent* ev);
+  void PostFault(const char* fault, int error, const std::string& message);
+  void Shutdown();
+  void RejectPending(Napi::Env env);
+  static void CleanupHook(void* arg);
+
+  int sock_ = -1;
+  int wake_ = -1;  // eventfd: written once to stop the receive thread
+  uint16_t family_ = 0;
+  uint32_t port_ = 0;
+  uint32_t next_seq_ = 2;
+  bool open_ = false;
+  napi_env env_ = nullptr;
+  std::thread thread_;
+  Tsfn tsfn_;
+  Napi::FunctionReference on_event_;
+  // Messages not from the kernel (port 0), dropped unread.
+  std::atomic<uint32_t> dropped_{0};
+  // Commands awaiting the kernel's ack, by sequence number; JS thread only.
+  std::unordered_map<uint32_t, Napi::Promise::Deferred> pending_;
+};
+
+}  // namespace tk

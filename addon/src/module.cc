@@ -1,0 +1,23 @@
+// Entry point of the takakrypt addon: the netlink channel, the struct
+// codec, NSS look-ups and mount(2)/umount2(2).
+#include <napi.h>
+
+#include "channel.h"
+#include "codec.h"
+#include "xts_run.h"
+
+namespace tk {
+void InitNss(Napi::Env env, Napi::Object exports);
+void InitMounts(Napi::Env env, Napi::Object exports);
+}  // namespace tk
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Channel", tk::Channel::Define(env));
+  tk::InitCodec(env, exports);
+  tk::InitNss(env, exports);
+  tk::InitMounts(env, exports);
+  tk::InitXtsRun(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(takakrypt, Init)

@@ -1,0 +1,96 @@
+// mount(2) and umount2(2), which Node does not offer; the agent mounts
+// and unmounts guard points with them.
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <string>
+
+#include "errors.h"
+#include "worker.h"
+
+namespace tk {
+
+namespace {
+
+bool StringArg(const Napi::CallbackInfo& info, size_t i, std::string* out) {
+  if (info.Length() > i && info[i].IsString()) {
+    *out = info[i].As<Napi::String>().Utf8Value();
+    if (out->find('\0') == std::string::npos) return true;
+  }
+  ThrowTypeError(info.Env(), "expected argument " + std::to_string(i + 1) +
+                                 " to be a string without NUL");
+  return false;
+}
+
+bool FlagsArg(const Napi::CallbackInfo& info, size_t i, unsigned long* out) {
+  if (info.Length() > i && info[i].IsNumber()) {
+    double d = info[i].As<Napi::Number>().DoubleValue();
+    if (d >= 0 && d <= 4294967295.0 && d == static_cast<uint32_t>(d)) {
+      *out = static_cast<unsigned long>(d);
+      return true;
+    }
+  }
+  ThrowTypeError(info.Env(), "expected argument " + std::to_string(i + 1) +
+                                 " to be a 32-bit unsigned integer");
+  return false;
+}
+
+// mount(source, target, fstype, flags, data) -> Promise<void>
+Napi::Value Mount(const Napi::CallbackInfo& info) {
+  std::string source, target, fstype, data;
+  unsigned long flags = 0;
+  if (!StringArg(info, 0, &source) || !StringArg(info, 1, &target) ||
+      !StringArg(info, 2, &fstype) || !FlagsArg(info, 3, &flags) ||
+      !StringArg(info, 4, &data))
+    return info.Env().Undefined();
+  return PromiseWorker::Start(
+      info.Env(), "mount",
+      [=] {
+        int rc = mount(source.c_str(), target.c_str(), fstype.c_str(), flags,
+                       data.empty() ? nullptr : data.c_str());
+        return rc == 0 ? 0 : errno;
+      },
+      [](Napi::Env env) { return env.Undefined(); });
+}
+
+// umount2(target, flags) -> Promise<void>
+Napi::Value Umount2(const Napi::CallbackInfo& info) {
+  std::string target;
+  unsigned long flags = 0;
+  if (!StringArg(info, 0, &target) || !FlagsArg(info, 1, &flags))
+    return info.Env().Undefined();
+  return PromiseWorker::Start(
+      info.Env(), "umount2",
+      [=] {
+        return umount2(target.c_str(), static_cast<int>(flags)) == 0 ? 0
+                                                                     : errno;
+      },
+      [](Napi::Env env) { return env.Undefined(); });
+}
+
+Napi::Object MountFlags(Napi::Env env) {
+  Napi::Object f = Napi::Object::New(env);
+  f.Set("MS_RDONLY", static_cast<uint32_t>(MS_RDONLY));
+  f.Set("MS_NOSUID", static_cast<uint32_t>(MS_NOSUID));
+  f.Set("MS_NODEV", static_cast<uint32_t>(MS_NODEV));
+  f.Set("MS_NOEXEC", static_cast<uint32_t>(MS_NOEXEC));
+  f.Set("MS_REMOUNT", static_cast<uint32_t>(MS_REMOUNT));
+  f.Set("MS_BIND", static_cast<uint32_t>(MS_BIND));
+  f.Set("MS_REC", static_cast<uint32_t>(MS_REC));
+  f.Set("MS_PRIVATE", static_cast<uint32_t>(MS_PRIVATE));
+  f.Set("MNT_FORCE", static_cast<uint32_t>(MNT_FORCE));
+  f.Set("MNT_DETACH", static_cast<uint32_t>(MNT_DETACH));
+  f.Set("MNT_EXPIRE", static_cast<uint32_t>(MNT_EXPIRE));
+  f.Set("UMOUNT_NOFOLLOW", static_cast<uint32_t>(UMOUNT_NOFOLLOW));
+  return f;
+}
+
+}  // namespace
+
+void InitMounts(Napi::Env env, Napi::Object exports) {
+  exports.Set("mount", Napi::Function::New(env, Mount));
+  exports.Set("umount2", Napi::Function::New(env, Umount2));
+  exports.Set("mountFlags", MountFlags(env));
+}
+
+}  // namespace tk

@@ -1,0 +1,156 @@
+// Loads the native addon (addon/, built by `npm ci`) and describes what it
+// exports. Everything here is raw: src/kernel/ validates and maps errors.
+import { join } from 'node:path';
+import { createError } from '../errors';
+
+/** A POLICY_REQ as the addon decodes it (numbers as on the wire). */
+export interface NativeRequest {
+  requestId: number;
+  pid: number;
+  uid: number;
+  gid: number;
+  action: number;
+  flags: number;
+  inode: bigint;
+  generation: bigint;
+  groups: number[];
+  exe: string;
+  guardPoint: string;
+  path: string;
+  policyName: string;
+}
+
+/** Something that went wrong on the receive side. */
+export interface NativeFault {
+  fault: 'malformed' | 'overrun' | 'socket';
+  code: string;
+  message: string;
+  /** Set when a malformed request still had a readable id. */
+  requestId?: number;
+}
+
+export interface NativeRegister {
+  protocolVersion: number;
+  agentPid: number;
+  flags: number;
+  reserved: number;
+}
+
+export interface NativeGeneration {
+  generation: bigint;
+  maxCacheTtlMs: number;
+  reserved: number;
+}
+
+export interface NativeReply {
+  requestId: number;
+  verdict: number;
+  flags: number;
+  cacheTtlMs: number;
+}
+
+/** The fixed part of a POLICY_REQ, as encoded and decoded for tests. */
+export interface NativePolicyReq {
+  requestId: number;
+  pid: number;
+  uid: number;
+  gid: number;
+  action: number;
+  flags: number;
+  ngroups: number;
+  reserved: number;
+  inode: bigint;
+  generation: bigint;
+}
+
+export interface NativeChannel {
+  readonly familyId: number;
+  readonly portId: number;
+  readonly closed: boolean;
+  readonly droppedForeign: number;
+  register(reg: NativeRegister): Promise<void>;
+  unregister(): Promise<void>;
+  setGeneration(gen: NativeGeneration): Promise<void>;
+  reply(reply: NativeReply): Promise<void>;
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
+export interface NativeUser {
+  name: string;
+  uid: number;
+  gid: number;
+  dir: string;
+  shell: string;
+}
+
+export interface NativeGroup {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+export interface NativeConstants {
+  familyName: string;
+  genlVersion: number;
+  protocolVersion: number;
+  pathMax: number;
+  maxGroups: number;
+  maxCacheTtlMs: number;
+  actionCount: number;
+  commands: Record<string, number>;
+  attributes: Record<string, number>;
+  sizes: { register: number; generation: number; policyReq: number; policyReply: number };
+  requestFlags: { DIR: number };
+  replyFlags: { APPLYKEY: number; AUDIT: number };
+  verdicts: { DENY: number; PERMIT: number };
+}
+
+export interface NativeAddon {
+  Channel: new (
+    onRequest: (request: NativeRequest) => void,
+    onEvent: (fault: NativeFault) => void,
+  ) => NativeChannel;
+  constants: NativeConstants;
+  codec: {
+    encodeRegister(v: NativeRegister): Buffer;
+    decodeRegister(b: Buffer): NativeRegister;
+    encodeGeneration(v: NativeGeneration): Buffer;
+    decodeGeneration(b: Buffer): NativeGeneration;
+    encodePolicyReq(v: NativePolicyReq): Buffer;
+    decodePolicyReq(b: Buffer): NativePolicyReq;
+    encodePolicyReply(v: NativeReply): Buffer;
+    decodePolicyReply(b: Buffer): NativeReply;
+    decodeRequestMessage(b: Buffer): NativeRequest;
+  };
+  getpwuid(uid: number): Promise<NativeUser | null>;
+  getpwnam(name: string): Promise<NativeUser | null>;
+  getgrgid(gid: number): Promise<NativeGroup | null>;
+  getgrnam(name: string): Promise<NativeGroup | null>;
+  getgrouplist(user: string, gid: number): Promise<number[]>;
+  mount(source: string, target: string, fstype: string, flags: number, data: string): Promise<void>;
+  umount2(target: string, flags: number): Promise<void>;
+  mountFlags: Record<string, number>;
+}
+
+/** Where `npm ci` builds the addon; the same from src/kernel and dist/kernel. */
+export const ADDON_PATH = join(__dirname, '..', '..', 'addon', 'build', 'Release', 'takakrypt.node');
+
+let cached: NativeAddon | null = null;
+
+/** The addon, loaded once; KERNEL_ADDON_MISSING if it was never built. */
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires -- a native module has no ES import
+    cached = require(ADDON_PATH) as NativeAddon;
+  } catch (err) {
+    throw createError(
+      'KERNEL_ADDON_MISSING',
+      `expected the native addon at ${ADDON_PATH}, got ${(err as Error).message.split('\n')[0]}; run npm ci`,
+      { path: ADDON_PATH },
+    );
+  }
+  return cached;
+}
