@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Guest side of tests/vm/addon/01-channel.sh: drives dist/kernel/ (the
+// wrapper over the addon) against the loaded module. Modes:
+//   agent GUARD_POINT   the checks; exits 1 if any failed
+//   register            open and register once, print the outcome
+//   register-and-exit   register, then exit without closing the channel
+'use strict';
+const { execFile } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { promisify } = require('node:util');
+
+const kernel = require(join(process.env.TK_REPO, 'dist/kernel/index.js'));
+const run = promisify(execFile);
+let failures = 0;
+
+function check(name, expected, found) {
+  const e = JSON.stringify(expected);
+  const f = JSON.stringify(found, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  if (e === f) {
+    console.log(`addon-test: ok: ${name}`);
+  } else {
+    console.log(`addon-test: FAIL: ${name}: expected ${e}, got ${f}`);
+    failures++;
+  }
+}
+
+// The "agent:" line of /proc/takakrypt/status.
+function agentStatus() {
+  const line = readFileSync('/proc/takakrypt/status', 'utf8').split('\n').find((l) => l.startsWith('agent: '));
+  return line ? line.slice('agent: '.length) : 'no agent line';
+}
+
+const outcome = (p) => p.then(() => 'ok', (e) => `${e.code}: ${e.message}`);
+
+// Run this script again in another process; its printed outcome.
+async function self(mode, prefix = []) {
+  const [cmd, ...args] = [...prefix, process.execPath, __filename, mode];
+  const r = await run(cmd, args).catch((e) => e);
+  return `${r.stdout || ''}${r.stderr || ''}`.trim();
+}
+
+async function agent(gp) {
+  const channel = kernel.KernelChannel.open();
+  await channel.register();
+  await channel.setGeneration(1n, 0);
+  check('status while registered', false, agentStatus() === 'not connected');
+  const queries = [];
+  channel.onQuery((q) => {
+    queries.push(q);
+    const permit = !q.path.startsWith('/denied');
+    channel.answer({ id: q.id, permit, applyKey: false, audit: false, cacheTtlMs: 0 }).catch((e) => {
+      check(`answer to ${q.id}`, 'ok', `${e.code}: ${e.message}`);
+    });
+  });
+
+  // Both children wait on our answers, so the JS thread must stay free.
+  const write = await run('/bin/sh', ['-c', `echo hello >${gp}/allowed.txt && cat ${gp}/allowed.txt`]).then(
+    (r) => r.stdout,
+    (e) => `error: ${e.stderr}`,
+  );
+  check('permitted write then read', 'hello\n', write);
+  const read = await run('cat', [`${gp}/denied.txt`]).then(() => 'read succeeded', (e) => e.stderr.trim());
+  check('denied read', `cat: ${gp}/denied.txt: Permission denied`, read);
+  const q = queries.find((x) => x.path === '/denied.txt' && x.action === 'f_rd');
+  check('query of the denied read', { guardPoint: gp, exe: '/usr/bin/cat', uid: 0, gid: 0, isDirectory: false, policyName: 'addon_test' },
+    q && { guardPoint: q.guardPoint, exe: q.exe, uid: q.uid, gid: q.gid, isDirectory: q.isDirectory, policyName: q.policyName });
+  check('query inode is a decimal string', true, Boolean(q && /^[0-9]+$/.test(q.inode)));
+
+  const second = kernel.KernelChannel.open();
+  check('second agent refused', 'KERNEL_AGENT_BUSY: expected the kernel to accept REGISTER, got EBUSY: another agent is registered',
+    await outcome(second.register()));
+  await second.close();
+  check('unprivileged agent refused',
+    'KERNEL_PERMISSION_DENIED: expected the kernel to accept REGISTER, got EPERM: Operation not permitted (the agent needs CAP_SYS_ADMIN and CAP_NET_ADMIN)',
+    await self('register', ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']));
+
+  await channel.close();
+  check('status after close', 'not connected', agentStatus());
+  check('closed channel refuses commands', 'KERNEL_CHANNEL_CLOSED: expected the kernel to accept SET_GENERATION, got ESHUTDOWN: the channel is closed',
+    await outcome(channel.setGeneration(2n, 0)));
+
+  check('agent exiting without close', 'registered', await self('register-and-exit'));
+  check('status after that exit', 'not connected', agentStatus());
+  check('a new agent may register after it', 'ok', await self('register'));
+}
+
+async function main() {
+  const [mode, gp] = process.argv.slice(2);
+  if (mode === 'agent') {
+    await agent(gp);
+    console.log(failures ? `addon-test: ${failures} check(s) failed` : 'addon-test: all checks passed');
+    process.exitCode = failures ? 1 : 0;
+  } else if (mode === 'register') {
+    const channel = kernel.KernelChannel.open();
+    console.log(await outcome(channel.register()));
+    await channel.close();
+  } else if (mode === 'register-and-exit') {
+    const channel = kernel.KernelChannel.open();
+    await channel.register();
+    console.log('registered');
+    process.exit(0);
+  }
+}
+
+main().catch((e) => {
+  console.log(`addon-test: FAIL: ${e.code || ''} ${e.stack}`);
+  process.exitCode = 1;
+});

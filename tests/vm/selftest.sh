@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Checks the VM harness itself (run by hand after changing tests/vm/lib or
+# run-all.sh; it boots three guests): runs the fixture areas of
+# tests/vm/fixtures/harness/ and compares each test's verdict with the one
+# it was written to get.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+kver=$("$repo/scripts/kernel-version.sh")
+mod=$repo/build/vm/selftest
+fixtures=tests/vm/fixtures/harness
+
+mkdir -p "$mod"
+cp "$repo/$fixtures/module/"{tk_selftest.c,Kbuild} "$mod/"
+make -s -C "/lib/modules/$kver/build" M="$mod" modules >/dev/null
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+"$here/run-all.sh" "$fixtures/one" "$fixtures/two" >"$log" 2>&1 || true
+expected=(
+	"PASS $fixtures/one/a-leaves-mess.sh"
+	"FAIL $fixtures/one/b-sees-clean-guest.sh (exit status 7;"
+	"FAIL $fixtures/one/c-warns.sh (kernel reported: WARNING:"
+	"FAIL $fixtures/one/d-oopses.sh (guest died or timed out during this test;"
+	"FAIL $fixtures/one/e-hangs.sh (timed out after 5 s;"
+	"PASS $fixtures/two/f-not-executable.sh"
+	"2 passed, 4 failed"
+)
+bad=0
+for line in "${expected[@]}"; do
+	if grep -qF -- "$line" "$log"; then
+		echo "selftest: ok: $line"
+	else
+		echo "selftest: FAIL: expected a line starting '$line'"
+		bad=1
+	fi
+done
+[ "$bad" = 0 ] || { tail -n 20 "$log"; exit 1; }
+echo "selftest: the harness behaves"
