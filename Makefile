@@ -14,7 +14,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci
 	touch $@
 
-node: node_modules/.installed
+# npm ci builds the addon once; this rebuilds it when its sources change.
+ADDON := addon/build/Release/takakrypt.node
+$(ADDON): addon/binding.gyp $(wildcard addon/src/*) kernel/include/uapi/takakrypt.h | node_modules/.installed
+	npx node-gyp rebuild --directory=addon
+	touch $@
+
+node: node_modules/.installed $(ADDON)
 	npm run build
 
 module:

@@ -9,6 +9,8 @@ packages=(
   qemu-system-x86 qemu-utils
   linux-image-amd64 linux-headers-amd64
   busybox-static cpio e2fsprogs kmod xz-utils
+  attr
+  openssl
 )
 
 missing=()

@@ -1,6 +1,7 @@
 // One registry of error codes. Every code is stable, documented in
 // docs/ERRORS.md (a test enforces it) and owned by one domain table.
 import { agentCodes } from './codes/agent';
+import { auditCodes } from './codes/audit';
 import { configCodes } from './codes/config';
 import { cryptoCodes } from './codes/crypto';
 import { kernelCodes } from './codes/kernel';
@@ -10,6 +11,7 @@ import { transformCodes } from './codes/transform';
 
 export const errorCodes = {
   ...agentCodes,
+  ...auditCodes,
   ...configCodes,
   ...cryptoCodes,
   ...kernelCodes,
