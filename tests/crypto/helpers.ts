@@ -1,6 +1,7 @@
 // Shared test material for tests/crypto: test-only keys, a key provider
 // in memory, a seeded generator. Nothing here is ever a production key.
 import type { KeyInfo, KeyMaterial, KeyProvider } from '../../src/keys/provider';
+export { seededRandom } from '../helpers/random';
 
 /** Test-only key material (32 bytes 0x00..0x1f); never used outside tests. */
 export const TEST_ONLY_KEY_MATERIAL = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
@@ -39,14 +40,3 @@ export function pattern(length: number, seed = 1): Buffer {
   return out;
 }
 
-/** Mulberry32: a small seeded generator, so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -4,8 +4,9 @@ import { execFileSync } from 'child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import path from 'path';
 import { runTransform } from '../../src/transform/run';
-import { prng, sha256 } from './tree';
+import {  sha256 } from './tree';
 import { decryptedContents, hasHeader, makeFixture, type Fixture } from './helpers';
+import { seededRandom } from '../helpers/random';
 
 let fx: Fixture;
 let mounted = '';
@@ -24,7 +25,7 @@ afterEach(() => {
 });
 
 test('ENOSPC stops the run with TRANSFORM_NO_SPACE; every file keeps its old or new form', async () => {
-  const rand = prng(99);
+  const rand = seededRandom(99);
   const content = (n: number) => Buffer.from(Array.from({ length: n }, () => (rand() * 256) | 0));
   const files: Record<string, Buffer> = { 'a-small': content(4000), 'b-large': content(130000), 'c-small': content(3000), 'd-small': content(100) };
   for (const [name, data] of Object.entries(files)) writeFileSync(path.join(fx.data, name), data);
@@ -45,7 +46,7 @@ test('ENOSPC stops the run with TRANSFORM_NO_SPACE; every file keeps its old or 
 });
 
 test('with several files in flight, ENOSPC still leaves every file whole and no temporary file', async () => {
-  const rand = prng(5);
+  const rand = seededRandom(5);
   const files: Record<string, Buffer> = {};
   for (let i = 0; i < 12; i++) files[`f${String(i).padStart(2, '0')}`] = Buffer.from(Array.from({ length: 2000 + i * 1500 }, () => (rand() * 256) | 0));
   for (const [name, data] of Object.entries(files)) writeFileSync(path.join(fx.data, name), data);

@@ -3,18 +3,8 @@
 import { createHash } from 'crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync, ftruncateSync } from 'fs';
 import path from 'path';
+import { seededRandom } from '../helpers/random';
 
-/** mulberry32: small, fast, good enough to pick sizes and bytes. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bytes(rand: () => number, n: number): Buffer {
   const out = Buffer.alloc(n);
@@ -49,7 +39,7 @@ export function linksIntact(root: string): boolean {
 
 /** Build a tree under `root`; `extra` random files of up to `maxSize` bytes. */
 export function buildTree(root: string, seed: number, extra: number, maxSize: number): void {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   mkdirSync(path.join(root, 'sub', 'deeper'), { recursive: true });
   AWKWARD_SIZES.forEach((size, i) => {
     const dir = [root, path.join(root, 'sub'), path.join(root, 'sub', 'deeper')][i % 3];
