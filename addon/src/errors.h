@@ -4,6 +4,7 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <string>
 
 namespace tk {
@@ -17,5 +18,11 @@ std::string ErrnoName(int err);
 
 // Throw a TypeError and return undefined, for argument re-checks.
 Napi::Value ThrowTypeError(Napi::Env env, const std::string& message);
+
+// Argument re-checks: the TypeScript wrapper validates with exact messages
+// first; these only keep bad input away from libc. On failure they throw a
+// TypeError naming argument i (counted from 1) and return false.
+bool StringArg(const Napi::CallbackInfo& info, size_t i, std::string* out);
+bool Uint32Arg(const Napi::CallbackInfo& info, size_t i, uint32_t* out);
 
 }  // namespace tk

@@ -12,35 +12,12 @@ namespace tk {
 
 namespace {
 
-bool StringArg(const Napi::CallbackInfo& info, size_t i, std::string* out) {
-  if (info.Length() > i && info[i].IsString()) {
-    *out = info[i].As<Napi::String>().Utf8Value();
-    if (out->find('\0') == std::string::npos) return true;
-  }
-  ThrowTypeError(info.Env(), "expected argument " + std::to_string(i + 1) +
-                                 " to be a string without NUL");
-  return false;
-}
-
-bool FlagsArg(const Napi::CallbackInfo& info, size_t i, unsigned long* out) {
-  if (info.Length() > i && info[i].IsNumber()) {
-    double d = info[i].As<Napi::Number>().DoubleValue();
-    if (d >= 0 && d <= 4294967295.0 && d == static_cast<uint32_t>(d)) {
-      *out = static_cast<unsigned long>(d);
-      return true;
-    }
-  }
-  ThrowTypeError(info.Env(), "expected argument " + std::to_string(i + 1) +
-                                 " to be a 32-bit unsigned integer");
-  return false;
-}
-
 // mount(source, target, fstype, flags, data) -> Promise<void>
 Napi::Value Mount(const Napi::CallbackInfo& info) {
   std::string source, target, fstype, data;
-  unsigned long flags = 0;
+  uint32_t flags = 0;
   if (!StringArg(info, 0, &source) || !StringArg(info, 1, &target) ||
-      !StringArg(info, 2, &fstype) || !FlagsArg(info, 3, &flags) ||
+      !StringArg(info, 2, &fstype) || !Uint32Arg(info, 3, &flags) ||
       !StringArg(info, 4, &data))
     return info.Env().Undefined();
   return PromiseWorker::Start(
@@ -56,8 +33,8 @@ Napi::Value Mount(const Napi::CallbackInfo& info) {
 // umount2(target, flags) -> Promise<void>
 Napi::Value Umount2(const Napi::CallbackInfo& info) {
   std::string target;
-  unsigned long flags = 0;
-  if (!StringArg(info, 0, &target) || !FlagsArg(info, 1, &flags))
+  uint32_t flags = 0;
+  if (!StringArg(info, 0, &target) || !Uint32Arg(info, 1, &flags))
     return info.Env().Undefined();
   return PromiseWorker::Start(
       info.Env(), "umount2",

@@ -105,35 +105,10 @@ Napi::Value GroupToJs(Napi::Env env, const GroupEntry& g) {
   return obj;
 }
 
-// Argument re-checks: the TypeScript wrapper validates with exact
-// messages first, these only keep bad input away from libc.
-bool IdArg(const Napi::CallbackInfo& info, size_t i, uint32_t* out) {
-  if (info.Length() > i && info[i].IsNumber()) {
-    double d = info[i].As<Napi::Number>().DoubleValue();
-    if (d >= 0 && d <= 4294967295.0 && d == static_cast<uint32_t>(d)) {
-      *out = static_cast<uint32_t>(d);
-      return true;
-    }
-  }
-  ThrowTypeError(info.Env(), "expected argument " + std::to_string(i + 1) +
-                                 " to be a 32-bit unsigned integer");
-  return false;
-}
-
-bool NameArg(const Napi::CallbackInfo& info, size_t i, std::string* out) {
-  if (info.Length() > i && info[i].IsString()) {
-    *out = info[i].As<Napi::String>().Utf8Value();
-    if (out->find('\0') == std::string::npos) return true;
-  }
-  ThrowTypeError(info.Env(), "expected argument " + std::to_string(i + 1) +
-                                 " to be a string without NUL");
-  return false;
-}
-
 Napi::Value UserQuery(const Napi::CallbackInfo& info, bool by_name) {
   std::string name;
   uint32_t uid = 0;
-  if (by_name ? !NameArg(info, 0, &name) : !IdArg(info, 0, &uid))
+  if (by_name ? !StringArg(info, 0, &name) : !Uint32Arg(info, 0, &uid))
     return info.Env().Undefined();
   auto entry = std::make_shared<UserEntry>();
   return PromiseWorker::Start(
@@ -145,7 +120,7 @@ Napi::Value UserQuery(const Napi::CallbackInfo& info, bool by_name) {
 Napi::Value GroupQuery(const Napi::CallbackInfo& info, bool by_name) {
   std::string name;
   uint32_t gid = 0;
-  if (by_name ? !NameArg(info, 0, &name) : !IdArg(info, 0, &gid))
+  if (by_name ? !StringArg(info, 0, &name) : !Uint32Arg(info, 0, &gid))
     return info.Env().Undefined();
   auto entry = std::make_shared<GroupEntry>();
   return PromiseWorker::Start(
@@ -171,7 +146,7 @@ Napi::Value GetGrNam(const Napi::CallbackInfo& info) {
 Napi::Value GetGroupList(const Napi::CallbackInfo& info) {
   std::string name;
   uint32_t gid = 0;
-  if (!NameArg(info, 0, &name) || !IdArg(info, 1, &gid))
+  if (!StringArg(info, 0, &name) || !Uint32Arg(info, 1, &gid))
     return info.Env().Undefined();
   auto groups = std::make_shared<std::vector<gid_t>>();
   return PromiseWorker::Start(
