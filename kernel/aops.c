@@ -2,12 +2,11 @@
 /*
  * Address_space operations of a guard point's regular files.
  *
- * Applications read and write the upper page cache; only these functions
- * move data between it and the lower file, always through a bounce buffer
- * and takakrypt_transform(). The transform is the identity for now; the
- * data path plugs encryption into it (whole 4096-byte data units, so that
- * a run of pages maps onto whole units, and a header in front of the lower
- * data: see tk_lower_pos()).
+ * Applications read and write the upper page cache (plaintext); only
+ * these functions move data between it and the lower file, always through
+ * a bounce buffer and the agent (takakrypt_crypt_run()): one page is one
+ * 4096-byte data unit, a run of pages is one request, and the lower file
+ * has the header in front (tk_lower_pos()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,80 +25,40 @@
 #include "aops.h"
 #include "inode.h"
 #include "super.h"
+#include "data.h"
+#include "genl.h"
 
-/* Where page @index of the upper file lives in the lower file. The data
- * path will add TAKAKRYPT_FILE_HEADER_SIZE here.
- */
+/* Where page @index of the upper file lives in the lower file. */
 static loff_t tk_lower_pos(pgoff_t index)
 {
-	return (loff_t)index << PAGE_SHIFT;
-}
-
-/**
- * takakrypt_transform() - transform a run of pages to or from the bytes
- * stored in the lower file.
- * @inode: upper inode the pages belong to
- * @dir: TAKAKRYPT_TO_PAGES (read) or TAKAKRYPT_TO_LOWER (writeback)
- * @pages: @nr consecutive pages, locked by the caller
- * @nr: number of pages
- * @lower_buf: @nr * PAGE_SIZE bytes as stored in the lower file
- *
- * Currently a copy.
- *
- * Return: 0 or a negative errno.
- */
-int takakrypt_transform(struct inode *inode, enum takakrypt_transform_dir dir,
-			struct page **pages, unsigned int nr, u8 *lower_buf)
-{
-	unsigned int i;
-
-	BUILD_BUG_ON(TAKAKRYPT_DATA_UNIT_SIZE != PAGE_SIZE);
-	for (i = 0; i < nr; i++) {
-		u8 *addr = kmap_local_page(pages[i]);
-		u8 *lower = lower_buf + i * PAGE_SIZE;
-
-		if (dir == TAKAKRYPT_TO_PAGES)
-			memcpy(addr, lower, PAGE_SIZE);
-		else
-			memcpy(lower, addr, PAGE_SIZE);
-		kunmap_local(addr);
-	}
-	return 0;
-}
-
-static ssize_t tk_lower_read(struct inode *inode, struct file *lower,
-			     void *buf, size_t len, loff_t pos)
-{
-	const struct cred *old;
-	ssize_t ret;
-
-	old = override_creds(takakrypt_sb(inode->i_sb)->mounter_cred);
-	ret = kernel_read(lower, buf, len, &pos);
-	revert_creds(old);
-	pr_debug("lower read ino %lu pos %lld len %zu: %zd\n", inode->i_ino,
-		 pos, len, ret);
-	return ret;
-}
-
-static ssize_t tk_lower_write(struct inode *inode, struct file *lower,
-			      const void *buf, size_t len, loff_t pos)
-{
-	const struct cred *old;
-	ssize_t ret;
-
-	old = override_creds(takakrypt_sb(inode->i_sb)->mounter_cred);
-	ret = kernel_write(lower, buf, len, &pos);
-	revert_creds(old);
-	pr_debug("lower write ino %lu pos %lld len %zu: %zd\n", inode->i_ino,
-		 pos, len, ret);
-	return ret;
+	return takakrypt_lower_pos((loff_t)index << PAGE_SHIFT);
 }
 
 /* For a run of one page when memory is short: I/O must progress. */
 static u8 tk_reserve_buf[PAGE_SIZE];
 static DEFINE_MUTEX(tk_reserve_mutex);
 
-/* Fills @nr locked pages from the lower file; beyond its end, zeroes. */
+/* Copies @len bytes of @buf into @nr pages, zero-filling the rest. */
+static void tk_fill_pages(struct page **pages, unsigned int nr, const u8 *buf,
+			  size_t len)
+{
+	unsigned int i;
+	size_t n;
+
+	for (i = 0; i < nr; i++) {
+		n = len > i * PAGE_SIZE ? min_t(size_t, len - i * PAGE_SIZE,
+						PAGE_SIZE) : 0;
+		if (n)
+			memcpy_to_page(pages[i], 0, buf + i * PAGE_SIZE, n);
+		if (n < PAGE_SIZE)
+			zero_user_segment(pages[i], n, PAGE_SIZE);
+	}
+}
+
+/*
+ * Fills @nr locked pages from the lower file, decrypted; beyond its end,
+ * zeroes. Each unit is decrypted at the length the lower file has for it.
+ */
 static int tk_read_pages(struct inode *inode, struct page **pages,
 			 unsigned int nr)
 {
@@ -122,15 +81,13 @@ static int tk_read_pages(struct inode *inode, struct page **pages,
 		reserve = true;
 	}
 
-	n = tk_lower_read(inode, lower, buf, len,
-			  tk_lower_pos(pages[0]->index));
-	if (n < 0) {
-		ret = n;
-	} else {
-		memset(buf + n, 0, len - n);
-		ret = takakrypt_transform(inode, TAKAKRYPT_TO_PAGES, pages, nr,
-					  buf);
-	}
+	n = takakrypt_lower_read(inode, buf, len, tk_lower_pos(pages[0]->index));
+	ret = n < 0 ? n : 0;
+	if (n > 0)
+		ret = takakrypt_crypt_run(inode, false, pages[0]->index, pages,
+					  DIV_ROUND_UP(n, PAGE_SIZE), buf, n);
+	if (!ret)
+		tk_fill_pages(pages, nr, buf, n);
 	if (reserve) {
 		memzero_explicit(buf, PAGE_SIZE);
 		mutex_unlock(&tk_reserve_mutex);
@@ -155,8 +112,8 @@ static int tk_read_folio(struct file *file, struct folio *folio)
 	return ret;
 }
 
-/* Pages moved to or from the lower file by one transform and one call. */
-#define TK_RUN_MAX_PAGES	32
+/* Pages moved to or from the lower file by one request and one call. */
+#define TK_RUN_MAX_PAGES	TAKAKRYPT_MAX_RUN_UNITS
 
 /*
  * Writes @nr consecutive pages that are under writeback and referenced;
@@ -169,7 +126,6 @@ static int tk_write_run(struct inode *inode, struct page **pages,
 	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
 	size_t len = (nr - 1) * PAGE_SIZE + last_len;
 	bool reserve = false;
-	unsigned int half;
 	ssize_t n;
 	u8 *buf;
 	int ret = -EIO;
@@ -177,24 +133,20 @@ static int tk_write_run(struct inode *inode, struct page **pages,
 	if (!lower || !(lower->f_mode & FMODE_WRITE))
 		goto out;
 	buf = kmalloc(nr * PAGE_SIZE, GFP_NOFS | __GFP_NOWARN);
-	if (!buf && nr > 1) {
-		half = nr / 2;
-		ret = tk_write_run(inode, pages, half, PAGE_SIZE);
-		if (!ret)
-			ret = tk_write_run(inode, pages + half, nr - half,
-					   last_len);
-		goto out;
-	}
+	if (!buf && nr > 1)
+		goto split;
 	if (!buf) {
 		mutex_lock(&tk_reserve_mutex);
 		buf = tk_reserve_buf;
 		reserve = true;
 	}
 
-	ret = takakrypt_transform(inode, TAKAKRYPT_TO_LOWER, pages, nr, buf);
+	/* Only what the agent returned reaches the lower file. */
+	ret = takakrypt_crypt_run(inode, true, pages[0]->index, pages, nr, buf,
+				  len);
 	if (!ret) {
-		n = tk_lower_write(inode, lower, buf, len,
-				   tk_lower_pos(pages[0]->index));
+		n = takakrypt_lower_write(inode, buf, len,
+					  tk_lower_pos(pages[0]->index));
 		if (n != len)
 			ret = n < 0 ? n : -EIO;
 	}
@@ -205,7 +157,16 @@ static int tk_write_run(struct inode *inode, struct page **pages,
 	} else {
 		kfree_sensitive(buf);
 	}
+	if (ret == -ENOMEM && nr > 1)
+		goto split;
+	if (ret == -ENOMEM)
+		ret = -EIO;
 out:
+	return ret;
+split:
+	ret = tk_write_run(inode, pages, nr / 2, PAGE_SIZE);
+	if (!ret)
+		ret = tk_write_run(inode, pages + nr / 2, nr - nr / 2, last_len);
 	return ret;
 }
 
@@ -248,6 +209,12 @@ static int tk_writepage(struct page *page, struct writeback_control *wbc)
 	int ret = 0;
 
 	if (!len) {
+		unlock_page(page);
+		goto out;
+	}
+	/* Without an agent nothing can be encrypted: keep it dirty. */
+	if (!takakrypt_agent_present()) {
+		redirty_page_for_writepage(wbc, page);
 		unlock_page(page);
 		goto out;
 	}
@@ -311,6 +278,12 @@ static int tk_writepages(struct address_space *mapping,
 	struct tk_wb_run run = { .inode = mapping->host };
 	int ret;
 
+	/*
+	 * Without an agent nothing can be encrypted: the pages stay dirty
+	 * (background writeback tries again later), and a sync fails.
+	 */
+	if (!takakrypt_agent_present())
+		return wbc->sync_mode == WB_SYNC_ALL ? -EIO : 0;
 	ret = write_cache_pages(mapping, wbc, tk_wb_page, &run);
 	tk_run_flush(&run);
 	return ret ? ret : run.err;

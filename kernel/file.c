@@ -4,9 +4,12 @@
  *
  * Opening a regular file is where reads and writes are decided (f_rd,
  * f_wr or f_wr_app); the reads and writes on the open file are covered by
- * that decision, as with permission bits. Data goes through the upper page
- * cache (aops.c); the lower file is opened once per inode with the
- * mounter's credentials and kept until the inode is evicted.
+ * that decision, as with permission bits. The decision also fixes the
+ * open file's view: with applykey, plaintext through the upper page cache
+ * (aops.c, data.c); without it, the bytes as stored, read and written
+ * straight on the lower file (a backup process sees header and
+ * ciphertext, and restores them). The lower file is opened once per inode
+ * with the mounter's credentials and kept until the inode is evicted.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,6 +27,7 @@
 #include "inode.h"
 #include "super.h"
 #include "decide.h"
+#include "data.h"
 
 static struct takakrypt_file_info *tk_file_info(struct file *file)
 {
@@ -36,7 +40,7 @@ static struct takakrypt_file_info *tk_file_info(struct file *file)
  * the lower side refuses writing (a read-only mount, a running lower
  * executable), until a writer needs more.
  */
-static int tk_lower_file_get(struct inode *inode, struct dentry *dentry,
+int takakrypt_lower_file_get(struct inode *inode, struct dentry *dentry,
 			     bool want_write)
 {
 	struct takakrypt_inode_info *ti = takakrypt_i(inode);
@@ -105,10 +109,19 @@ static int tk_open(struct inode *inode, struct file *file)
 	ret = tk_open_decide(file, &applykey);
 	if (ret)
 		goto out;
-	ret = tk_lower_file_get(inode, file->f_path.dentry,
-				file->f_mode & FMODE_WRITE);
+	ret = takakrypt_lower_file_get(inode, file->f_path.dentry,
+				       file->f_mode & FMODE_WRITE);
 	if (ret)
 		goto out;
+	/* A plaintext view needs the header: verified now, or made for an
+	 * empty file opened for writing, so a bad one fails the open.
+	 */
+	if (applykey) {
+		ret = takakrypt_header_load(inode, file->f_path.dentry,
+					    file->f_mode & FMODE_WRITE);
+		if (ret)
+			goto out;
+	}
 
 	ret = -ENOMEM;
 	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
@@ -131,6 +144,156 @@ static int tk_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static bool tk_applykey(struct file *file)
+{
+	return tk_file_info(file)->applykey;
+}
+
+static const struct cred *tk_as_mounter(struct inode *inode)
+{
+	return override_creds(takakrypt_sb(inode->i_sb)->mounter_cred);
+}
+
+/* Stored bytes: what the page cache holds is written first. */
+static ssize_t tk_raw_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	const struct cred *old;
+	ssize_t ret;
+
+	ret = filemap_write_and_wait(inode->i_mapping);
+	if (ret)
+		return ret;
+	old = tk_as_mounter(inode);
+	ret = vfs_iter_read(lower, to, &iocb->ki_pos, 0);
+	revert_creds(old);
+	return ret;
+}
+
+/* Stored bytes written back (a restore): the plaintext cache is dropped. */
+static ssize_t tk_raw_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	const struct cred *old;
+	loff_t pos;
+	ssize_t ret;
+
+	inode_lock(inode);
+	ret = filemap_write_and_wait(inode->i_mapping);
+	if (ret)
+		goto out;
+	pos = (iocb->ki_flags & IOCB_APPEND) ?
+	      i_size_read(takakrypt_lower_inode(inode)) : iocb->ki_pos;
+	old = tk_as_mounter(inode);
+	ret = vfs_iter_write(lower, from, &pos, 0);
+	revert_creds(old);
+	if (ret > 0)
+		iocb->ki_pos = pos;
+	takakrypt_raw_changed(inode);
+	takakrypt_copy_attr(inode);
+out:
+	inode_unlock(inode);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+static ssize_t tk_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	if (!tk_applykey(iocb->ki_filp))
+		return tk_raw_read_iter(iocb, to);
+	return generic_file_read_iter(iocb, to);
+}
+
+/*
+ * Plaintext writes go through the page cache; a write that moves the end
+ * of the file rewrites the unit that held the old end (data.c).
+ */
+static ssize_t tk_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	loff_t size;
+	ssize_t ret;
+
+	if (!tk_applykey(iocb->ki_filp))
+		return tk_raw_write_iter(iocb, from);
+
+	inode_lock(inode);
+	size = i_size_read(inode);
+	ret = generic_write_checks(iocb, from);
+	if (ret > 0) {
+		int err = takakrypt_prepare_extend(inode, iocb->ki_pos +
+						   iov_iter_count(from));
+
+		if (err)
+			ret = err;
+	}
+	if (ret > 0)
+		ret = __generic_file_write_iter(iocb, from);
+	if (ret > 0) {
+		int err = takakrypt_end_extend(inode, size);
+
+		if (err)
+			ret = err;
+	}
+	inode_unlock(inode);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+/*
+ * Stored bytes are mapped from the lower file itself, never writable
+ * through a shared mapping: writes of stored bytes go through write(2),
+ * which keeps the plaintext cache coherent.
+ */
+static int tk_raw_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct inode *inode = file_inode(file);
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	int ret;
+
+	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_WRITE))
+		return -EACCES;
+	if (vma->vm_flags & VM_SHARED)
+		vma->vm_flags &= ~VM_MAYWRITE;
+	ret = filemap_write_and_wait(inode->i_mapping);
+	if (ret)
+		return ret;
+	if (!lower->f_op->mmap)
+		return -ENODEV;
+	vma_set_file(vma, lower);
+	return call_mmap(lower, vma);
+}
+
+static int tk_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (!tk_applykey(file))
+		return tk_raw_mmap(file, vma);
+	return generic_file_mmap(file, vma);
+}
+
+static loff_t tk_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct inode *inode = file_inode(file);
+	int ret;
+
+	if (tk_applykey(file))
+		return generic_file_llseek(file, offset, whence);
+	if (whence != SEEK_SET && whence != SEEK_CUR) {
+		ret = filemap_write_and_wait(inode->i_mapping);
+		if (ret)
+			return ret;
+	}
+	return generic_file_llseek_size(file, offset, whence,
+					inode->i_sb->s_maxbytes +
+					TAKAKRYPT_FILE_HEADER_SIZE,
+					i_size_read(takakrypt_lower_inode(inode)));
+}
+
+/* Units sit at other offsets below: the whole lower file is synced. */
 static int tk_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	struct inode *inode = file_inode(file);
@@ -139,7 +302,7 @@ static int tk_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 
 	ret = file_write_and_wait_range(file, start, end);
 	if (!ret)
-		ret = vfs_fsync_range(lower, start, end, datasync);
+		ret = vfs_fsync_range(lower, 0, LLONG_MAX, datasync);
 	return ret;
 }
 
@@ -164,12 +327,12 @@ static long tk_fallocate(struct file *file, int mode, loff_t offset,
 	ret = filemap_write_and_wait(inode->i_mapping);
 	if (ret)
 		goto out_unlock;
-	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
-		truncate_pagecache_range(inode, offset, offset + len - 1);
-	ret = vfs_fallocate(lower, mode, offset, len);
-	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE))
-		i_size_write(inode, max(i_size_read(inode),
-					i_size_read(file_inode(lower))));
+	if (tk_applykey(file)) {
+		ret = takakrypt_plain_fallocate(file, mode, offset, len);
+	} else {
+		ret = vfs_fallocate(lower, mode, offset, len);
+		takakrypt_raw_changed(inode);
+	}
 	takakrypt_copy_attr(inode);
 out_unlock:
 	inode_unlock(inode);
@@ -199,10 +362,10 @@ static loff_t tk_remap_file_range(struct file *in, loff_t pos_in,
 const struct file_operations takakrypt_file_fops = {
 	.open = tk_open,
 	.release = tk_release,
-	.llseek = generic_file_llseek,
-	.read_iter = generic_file_read_iter,
-	.write_iter = generic_file_write_iter,
-	.mmap = generic_file_mmap,
+	.llseek = tk_llseek,
+	.read_iter = tk_read_iter,
+	.write_iter = tk_write_iter,
+	.mmap = tk_mmap,
 	.fsync = tk_fsync,
 	.splice_read = generic_file_splice_read,
 	.splice_write = iter_file_splice_write,

@@ -7,6 +7,10 @@
  * only that port may send. When the agent unregisters or its socket closes
  * (NETLINK_URELEASE), every waiting request fails at once and the decision
  * cache is flushed, so nothing decided by a gone agent outlives it.
+ *
+ * Crypt replies carry data: the reply handler claims the request under
+ * tk_lock, copies the data into the waiter's buffer outside it, and only
+ * then completes; a waiter that gives up meanwhile waits for that copy.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +23,9 @@
 #include <linux/timekeeping.h>
 #include <linux/capability.h>
 #include <linux/build_bug.h>
+#include <linux/highmem.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 
@@ -37,6 +44,8 @@ struct tk_pending {
 	struct takakrypt_policy_reply reply;
 	u64 generation;			/* generation when the reply came */
 	u32 max_cache_ttl_ms;
+	struct takakrypt_crypt_msg *crypt;	/* NULL: a policy request */
+	struct takakrypt_crypt_reply crypt_reply;
 };
 
 /* tk_lock guards tk_agent and tk_pending together, so that a request is
@@ -257,7 +266,7 @@ static int tk_policy_reply(struct sk_buff *skb, struct genl_info *info)
 	p = NULL;
 	if (r.request_id <= INT_MAX)
 		p = idr_find(&tk_pending, r.request_id);
-	if (!p || p->answered) {
+	if (!p || p->answered || p->crypt) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr,
 				    "unknown or expired request_id");
 		ret = -ENOENT;
@@ -277,10 +286,138 @@ out:
 	return ret;
 }
 
-static int tk_reserved(struct sk_buff *skb, struct genl_info *info)
+static int tk_kernel_only(struct sk_buff *skb, struct genl_info *info)
 {
-	NL_SET_ERR_MSG(info->extack, "command reserved for the data path");
+	NL_SET_ERR_MSG(info->extack, "CRYPT_REQ is sent by the kernel only");
 	return -EOPNOTSUPP;
+}
+
+/* Length of data unit @i of a run of @length bytes. */
+static u32 tk_unit_len(u32 length, u32 i)
+{
+	return min_t(u32, length - i * TAKAKRYPT_DATA_UNIT_SIZE,
+		     TAKAKRYPT_DATA_UNIT_SIZE);
+}
+
+/*
+ * Copies the data of a successful crypt reply to @m->out: the new header
+ * for NEW_HEADER, else exactly the units the request sent, in order and
+ * with the same lengths.
+ */
+static int tk_crypt_copy(struct genl_info *info,
+			 const struct takakrypt_crypt_reply *r,
+			 struct takakrypt_crypt_msg *m)
+{
+	u32 length = m->req.length, units, i = 0;
+	struct nlattr *a;
+	int rem;
+
+	if (m->req.op == TAKAKRYPT_CRYPT_NEW_HEADER) {
+		a = info->attrs[TAKAKRYPT_A_FILE_HEADER];
+		if (!a) {
+			NL_SET_ERR_MSG(info->extack,
+				       "expected file_header in the NEW_HEADER reply");
+			return -EINVAL;
+		}
+		memcpy(m->out, nla_data(a), TAKAKRYPT_FILE_HEADER_SIZE);
+		return 0;
+	}
+	if (m->req.op == TAKAKRYPT_CRYPT_OPEN_HEADER)
+		return 0;
+
+	if (r->length != length) {
+		NL_SET_ERR_MSG(info->extack,
+			       "reply length differs from the request's");
+		return -EINVAL;
+	}
+	units = DIV_ROUND_UP(length, TAKAKRYPT_DATA_UNIT_SIZE);
+	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(a) != TAKAKRYPT_A_DATA)
+			continue;
+		if (i >= units || nla_len(a) != tk_unit_len(length, i)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "data unit count or length differs from the request's");
+			return -EINVAL;
+		}
+		memcpy(m->out + i * TAKAKRYPT_DATA_UNIT_SIZE, nla_data(a),
+		       nla_len(a));
+		i++;
+	}
+	if (i != units) {
+		NL_SET_ERR_MSG(info->extack,
+			       "fewer data units than the request sent");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int tk_check_crypt_reply(const struct takakrypt_crypt_reply *r,
+				struct nlattr *attr, struct genl_info *info)
+{
+	int ret = -EINVAL;
+
+	if (!r->request_id)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "request_id is zero");
+	else if (r->status > 0 || r->status < -MAX_ERRNO)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "status is neither 0 nor a negative errno");
+	else if (r->reason > TAKAKRYPT_CRYPT_R_INTERNAL)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "unknown reason");
+	else if (!r->status && r->reason)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "a reason without a failure status");
+	else
+		ret = 0;
+	return ret;
+}
+
+static int tk_crypt_reply(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[TAKAKRYPT_A_CRYPT_REPLY];
+	struct takakrypt_crypt_reply r;
+	struct tk_pending *p = NULL;
+	int ret = -EINVAL;
+
+	if (GENL_REQ_ATTR_CHECK(info, TAKAKRYPT_A_CRYPT_REPLY)) {
+		NL_SET_ERR_MSG(info->extack, "crypt_reply attribute missing");
+		goto out;
+	}
+	memcpy(&r, nla_data(attr), sizeof(r));
+	ret = tk_check_crypt_reply(&r, attr, info);
+	if (ret)
+		goto out;
+
+	spin_lock(&tk_lock);
+	if (!tk_is_agent(info)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "sender is not the registered agent");
+		ret = -EPERM;
+	} else {
+		if (r.request_id <= INT_MAX)
+			p = idr_find(&tk_pending, r.request_id);
+		if (!p || p->answered || !p->crypt) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "unknown or expired request_id");
+			p = NULL;
+			ret = -ENOENT;
+		} else {
+			/* Claimed: the waiter now waits for the copy. */
+			p->answered = true;
+		}
+	}
+	spin_unlock(&tk_lock);
+	if (!p)
+		goto out;
+
+	ret = r.status ? 0 : tk_crypt_copy(info, &r, p->crypt);
+	p->crypt_reply = r;
+	p->status = ret ? -EPROTO : 0;
+	complete(&p->done);
+out:
+	if (ret)
+		atomic64_inc(&takakrypt_stats.errors);
+	return ret;
 }
 
 static const struct nla_policy tk_policy[TAKAKRYPT_A_MAX + 1] = {
@@ -303,11 +440,13 @@ static const struct nla_policy tk_policy[TAKAKRYPT_A_MAX + 1] = {
 	[TAKAKRYPT_A_POLICY_REPLY] =
 		NLA_POLICY_EXACT_LEN(sizeof(struct takakrypt_policy_reply)),
 	[TAKAKRYPT_A_CRYPT_REQ] = { .type = NLA_REJECT,
-		.reject_message = "crypt_req is reserved" },
-	[TAKAKRYPT_A_CRYPT_REPLY] = { .type = NLA_REJECT,
-		.reject_message = "crypt_reply is reserved" },
-	[TAKAKRYPT_A_DATA] = { .type = NLA_REJECT,
-		.reject_message = "data is reserved" },
+		.reject_message = "crypt_req is sent by the kernel only" },
+	[TAKAKRYPT_A_CRYPT_REPLY] =
+		NLA_POLICY_EXACT_LEN(sizeof(struct takakrypt_crypt_reply)),
+	[TAKAKRYPT_A_DATA] = { .type = NLA_BINARY,
+		.len = TAKAKRYPT_DATA_UNIT_SIZE },
+	[TAKAKRYPT_A_FILE_HEADER] =
+		NLA_POLICY_EXACT_LEN(TAKAKRYPT_FILE_HEADER_SIZE),
 };
 
 static const struct genl_small_ops tk_ops[] = {
@@ -334,12 +473,12 @@ static const struct genl_small_ops tk_ops[] = {
 	{
 		.cmd = TAKAKRYPT_CMD_CRYPT_REQ,
 		.flags = GENL_ADMIN_PERM,
-		.doit = tk_reserved,
+		.doit = tk_kernel_only,
 	},
 	{
 		.cmd = TAKAKRYPT_CMD_CRYPT_REPLY,
 		.flags = GENL_ADMIN_PERM,
-		.doit = tk_reserved,
+		.doit = tk_crypt_reply,
 	},
 };
 
@@ -460,8 +599,14 @@ static int tk_wait(struct tk_pending *p, int id)
 	timeout = msecs_to_jiffies(READ_ONCE(takakrypt_timeout_ms));
 
 	left = wait_for_completion_killable_timeout(&p->done, timeout);
-	if (tk_pending_remove(p, id))
+	if (tk_pending_remove(p, id)) {
+		/* Answered while timing out: a crypt reply may still be
+		 * copying into our buffer; its completion is still owed.
+		 */
+		if (left <= 0)
+			wait_for_completion(&p->done);
 		ret = p->status;
+	}
 	else if (left < 0)
 		ret = -EINTR;
 	else
@@ -525,6 +670,165 @@ out:
 	return ret;
 }
 
+static size_t tk_crypt_size(const struct takakrypt_crypt_msg *m)
+{
+	size_t size = nla_total_size(sizeof(m->req));
+	u32 units = DIV_ROUND_UP(m->req.length, TAKAKRYPT_DATA_UNIT_SIZE);
+
+	if (m->header)
+		size += nla_total_size(TAKAKRYPT_FILE_HEADER_SIZE);
+	if (m->gp_path)
+		size += tk_string_size(m->gp_path);
+	if (m->path)
+		size += tk_string_size(m->path);
+	if (m->policy)
+		size += tk_string_size(m->policy);
+	if (m->pages || m->data)
+		size += units * nla_total_size(TAKAKRYPT_DATA_UNIT_SIZE);
+	return size;
+}
+
+static int tk_put_string(struct sk_buff *skb, int type, const char *s)
+{
+	return s ? nla_put_string(skb, type, s) : 0;
+}
+
+/* Puts the request's data units, one A_DATA attribute each. */
+static int tk_put_units(struct sk_buff *skb, const struct takakrypt_crypt_msg *m)
+{
+	u32 units = DIV_ROUND_UP(m->req.length, TAKAKRYPT_DATA_UNIT_SIZE);
+	struct nlattr *a;
+	u32 i, len;
+
+	if (!m->pages && !m->data)
+		return 0;
+	for (i = 0; i < units; i++) {
+		len = tk_unit_len(m->req.length, i);
+		a = nla_reserve(skb, TAKAKRYPT_A_DATA, len);
+		if (!a)
+			return -EMSGSIZE;
+		if (m->pages)
+			memcpy_from_page(nla_data(a), m->pages[i], 0, len);
+		else
+			memcpy(nla_data(a), m->data +
+			       i * TAKAKRYPT_DATA_UNIT_SIZE, len);
+	}
+	return 0;
+}
+
+static struct sk_buff *tk_build_crypt(const struct takakrypt_crypt_msg *m)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	/* Writeback calls this: reclaim must not recurse into filesystems. */
+	skb = genlmsg_new(tk_crypt_size(m), GFP_NOFS | __GFP_NOWARN);
+	if (!skb)
+		goto out;
+	hdr = genlmsg_put(skb, 0, 0, &tk_family, 0, TAKAKRYPT_CMD_CRYPT_REQ);
+	if (!hdr)
+		goto fail;
+	if (nla_put(skb, TAKAKRYPT_A_CRYPT_REQ, sizeof(m->req), &m->req) ||
+	    (m->header && nla_put(skb, TAKAKRYPT_A_FILE_HEADER,
+				  TAKAKRYPT_FILE_HEADER_SIZE, m->header)) ||
+	    tk_put_string(skb, TAKAKRYPT_A_GUARD_POINT, m->gp_path) ||
+	    tk_put_string(skb, TAKAKRYPT_A_PATH, m->path) ||
+	    tk_put_string(skb, TAKAKRYPT_A_POLICY_NAME, m->policy) ||
+	    tk_put_units(skb, m))
+		goto fail;
+	genlmsg_end(skb, hdr);
+	goto out;
+fail:
+	nlmsg_free(skb);
+	skb = NULL;
+out:
+	return skb;
+}
+
+/*
+ * Sends a crypt request. A full agent socket is not a failure: the
+ * message is built again and resent until the request's time is up.
+ */
+static int tk_send_crypt(struct tk_pending *p, const struct takakrypt_crypt_msg *m,
+			 u32 portid)
+{
+	unsigned long deadline = jiffies +
+		msecs_to_jiffies(READ_ONCE(takakrypt_timeout_ms));
+	struct sk_buff *skb;
+	int ret;
+
+	for (;;) {
+		skb = tk_build_crypt(m);
+		if (!skb)
+			return -ENOMEM;
+		ret = genlmsg_unicast(&init_net, skb, portid);
+		if (ret != -EAGAIN || READ_ONCE(p->answered) ||
+		    time_after(jiffies, deadline) || fatal_signal_pending(current))
+			return ret;
+		usleep_range(1000, 2000);
+	}
+}
+
+/**
+ * takakrypt_genl_crypt() - send a crypt request and wait for the reply.
+ * @msg: the request; its request_id is filled in here
+ * @reply: the reply's fixed part; its status says whether the agent did it
+ *
+ * Context: process context, may sleep; the wait is killable.
+ * Return: 0 when a well-formed reply arrived (then check @reply->status),
+ * -ENOTCONN with no agent, -ETIMEDOUT, -ECONNRESET, -EINTR, -ENOMEM, or
+ * -EPROTO when the reply's data did not match the request.
+ */
+int takakrypt_genl_crypt(struct takakrypt_crypt_msg *msg,
+			 struct takakrypt_crypt_reply *reply)
+{
+	struct tk_pending p = { .answered = false, .crypt = msg };
+	u64 generation = 0;
+	ktime_t start;
+	u32 portid = 0;
+	int id, ret;
+
+	init_completion(&p.done);
+	id = tk_pending_add(&p, &portid, &generation);
+	if (id < 0) {
+		ret = id;
+		goto out;
+	}
+	msg->req.request_id = id;
+
+	start = ktime_get();
+	atomic64_inc(&takakrypt_stats.crypt_requests);
+	ret = tk_send_crypt(&p, msg, portid);
+	if (ret) {
+		tk_pending_remove(&p, id);
+		goto out;
+	}
+	ret = tk_wait(&p, id);
+	if (ret)
+		goto out;
+	atomic64_inc(&takakrypt_stats.crypt_answered);
+	atomic64_add(ktime_us_delta(ktime_get(), start),
+		     &takakrypt_stats.crypt_latency_sum_us);
+	*reply = p.crypt_reply;
+out:
+	if (ret == -ETIMEDOUT)
+		atomic64_inc(&takakrypt_stats.timeouts);
+	return ret;
+}
+
+/**
+ * takakrypt_agent_present() - whether an agent is registered right now.
+ */
+bool takakrypt_agent_present(void)
+{
+	bool present;
+
+	spin_lock(&tk_lock);
+	present = tk_agent.registered;
+	spin_unlock(&tk_lock);
+	return present;
+}
+
 /**
  * takakrypt_agent_snapshot() - copy the agent's state for display.
  * @info: where to copy it
@@ -555,6 +859,8 @@ int takakrypt_genl_init(void)
 	BUILD_BUG_ON(sizeof(struct takakrypt_generation) != 16);
 	BUILD_BUG_ON(sizeof(struct takakrypt_policy_req) != 48);
 	BUILD_BUG_ON(sizeof(struct takakrypt_policy_reply) != 16);
+	BUILD_BUG_ON(sizeof(struct takakrypt_crypt_req) != 40);
+	BUILD_BUG_ON(sizeof(struct takakrypt_crypt_reply) != 16);
 	BUILD_BUG_ON(TAKAKRYPT_ACTION_COUNT != 20);
 
 	ret = netlink_register_notifier(&tk_netlink_notifier);

@@ -42,10 +42,32 @@ struct takakrypt_answer {
 	bool cacheable;		/* generation unchanged since sending */
 };
 
+/*
+ * struct takakrypt_crypt_msg - one crypt request and where its reply goes.
+ * Strings and buffers are owned by the caller; NULL strings are omitted.
+ * For ENCRYPT and DECRYPT, req.length bytes of data units come from
+ * @pages (one page per unit) or else from @data, and the reply's units
+ * are copied to @out, which may be @data itself. For NEW_HEADER the new
+ * header (TAKAKRYPT_FILE_HEADER_SIZE bytes) is copied to @out.
+ */
+struct takakrypt_crypt_msg {
+	struct takakrypt_crypt_req req;	/* request_id is set by send */
+	const u8 *header;		/* A_FILE_HEADER, or NULL */
+	const char *gp_path;
+	const char *path;
+	const char *policy;
+	struct page **pages;
+	const u8 *data;
+	u8 *out;
+};
+
 int takakrypt_genl_init(void);
 void takakrypt_genl_exit(void);
 void takakrypt_agent_snapshot(struct takakrypt_agent_info *info);
 int takakrypt_genl_ask(struct takakrypt_query *query,
 		       struct takakrypt_answer *answer);
+int takakrypt_genl_crypt(struct takakrypt_crypt_msg *msg,
+			 struct takakrypt_crypt_reply *reply);
+bool takakrypt_agent_present(void);
 
 #endif /* _TAKAKRYPT_GENL_H */

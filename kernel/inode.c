@@ -28,6 +28,7 @@
 #include "xattr.h"
 #include "decide.h"
 #include "cache.h"
+#include "data.h"
 
 /* Inode flags that mean the same above as below. */
 #define TK_INHERITED_FLAGS \
@@ -83,7 +84,9 @@ static void tk_inode_init(struct inode *inode, struct inode *lower)
 {
 	inode->i_ino = lower->i_ino;
 	takakrypt_copy_attr(inode);
-	i_size_write(inode, i_size_read(lower));
+	i_size_write(inode, S_ISREG(lower->i_mode) ?
+		     takakrypt_plain_size(i_size_read(lower)) :
+		     i_size_read(lower));
 
 	switch (lower->i_mode & S_IFMT) {
 	case S_IFDIR:
@@ -553,13 +556,24 @@ static int tk_getattr(struct user_namespace *userns, const struct path *path,
 	struct dentry *dentry = path->dentry;
 	struct inode *inode = d_inode(dentry);
 	struct kstat lower_stat;
+	bool applykey = false;
+	bool raw;
 	int ret;
 
 	ret = takakrypt_decide(dentry, S_ISDIR(inode->i_mode) ?
 			       TAKAKRYPT_ACTION_D_RD_ATT :
-			       TAKAKRYPT_ACTION_F_RD_ATT, 0, NULL);
+			       TAKAKRYPT_ACTION_F_RD_ATT, 0, &applykey);
 	if (ret)
 		goto out;
+	/* Without applykey a file is seen as stored: its lower size, with
+	 * what the page cache holds written first.
+	 */
+	raw = S_ISREG(inode->i_mode) && !applykey;
+	if (raw && mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY)) {
+		ret = filemap_write_and_wait(inode->i_mapping);
+		if (ret)
+			goto out;
+	}
 
 	ret = vfs_getattr(takakrypt_lower_path(dentry), &lower_stat,
 			  request_mask, query_flags);
@@ -567,6 +581,8 @@ static int tk_getattr(struct user_namespace *userns, const struct path *path,
 		goto out;
 	takakrypt_copy_attr(inode);
 	generic_fillattr(userns, inode, stat);
+	if (raw)
+		stat->size = lower_stat.size;
 	stat->blocks = lower_stat.blocks;
 out:
 	return ret;
@@ -581,7 +597,15 @@ static u32 tk_setattr_action(struct inode *inode, const struct iattr *ia)
 	return TAKAKRYPT_ACTION_F_CHG_ATT;
 }
 
-static int tk_lower_setattr(struct dentry *dentry, struct iattr *ia)
+/**
+ * takakrypt_lower_setattr() - change the lower object's attributes, in the
+ * calling task's name.
+ * @dentry: upper dentry
+ * @ia: the change
+ *
+ * Return: 0 or a negative errno.
+ */
+int takakrypt_lower_setattr(struct dentry *dentry, struct iattr *ia)
 {
 	struct path *lower = takakrypt_lower_path(dentry);
 	struct inode *lower_inode = d_inode(lower->dentry);
@@ -599,14 +623,30 @@ out:
 	return ret;
 }
 
+/* A size change seen as stored bytes (no applykey): the lower size. */
+static int tk_set_raw_size(struct dentry *dentry, loff_t size)
+{
+	struct inode *inode = d_inode(dentry);
+	struct iattr ia = { .ia_valid = ATTR_SIZE, .ia_size = size };
+	int ret;
+
+	ret = filemap_write_and_wait(inode->i_mapping);
+	if (!ret)
+		ret = takakrypt_lower_setattr(dentry, &ia);
+	takakrypt_raw_changed(inode);
+	return ret;
+}
+
 static int tk_setattr(struct user_namespace *userns, struct dentry *dentry,
 		      struct iattr *ia)
 {
 	struct inode *inode = d_inode(dentry);
 	struct iattr lower_ia = *ia;
+	bool applykey = false;
 	int ret;
 
-	ret = takakrypt_decide(dentry, tk_setattr_action(inode, ia), 0, NULL);
+	ret = takakrypt_decide(dentry, tk_setattr_action(inode, ia), 0,
+			       &applykey);
 	if (ret)
 		goto out;
 	ret = setattr_prepare(userns, dentry, ia);
@@ -620,14 +660,25 @@ static int tk_setattr(struct user_namespace *userns, struct dentry *dentry,
 	if (lower_ia.ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
 		lower_ia.ia_valid &= ~ATTR_MODE;
 
-	/* Upper first: once truncated, no writeback can extend the lower
-	 * file past the new size again.
+	/* A size is plaintext or stored bytes as the open file sees it
+	 * (ftruncate, O_TRUNC), else as the caller's decision says.
 	 */
-	if ((ia->ia_valid & ATTR_SIZE) && S_ISREG(inode->i_mode))
-		truncate_setsize(inode, ia->ia_size);
-	ret = tk_lower_setattr(dentry, &lower_ia);
-	if (ret && (ia->ia_valid & ATTR_SIZE) && S_ISREG(inode->i_mode))
-		i_size_write(inode, i_size_read(takakrypt_lower_inode(inode)));
+	if ((ia->ia_valid & ATTR_SIZE) && S_ISREG(inode->i_mode)) {
+		if ((ia->ia_valid & ATTR_FILE) && ia->ia_file->private_data) {
+			struct takakrypt_file_info *fi =
+				ia->ia_file->private_data;
+
+			applykey = fi->applykey;
+		}
+		ret = applykey ? takakrypt_set_plain_size(dentry, ia->ia_size) :
+		      tk_set_raw_size(dentry, ia->ia_size);
+		if (ret)
+			goto out_attr;
+		lower_ia.ia_valid &= ~ATTR_SIZE;
+	}
+	if (lower_ia.ia_valid & ~(ATTR_OPEN | ATTR_FORCE))
+		ret = takakrypt_lower_setattr(dentry, &lower_ia);
+out_attr:
 	takakrypt_copy_attr(inode);
 out:
 	return ret;

@@ -9,6 +9,9 @@
 #include <linux/fs.h>
 #include <linux/path.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
+
+struct takakrypt_header;
 
 /*
  * struct takakrypt_inode_info - an upper inode. Its page cache holds what
@@ -24,6 +27,10 @@ struct takakrypt_inode_info {
 	 * eviction because I/O may still be using it.
 	 */
 	struct file *lower_file_ro;
+	/* Regular files: the verified file header, once known. */
+	spinlock_t header_lock;		/* guards the header pointer */
+	struct mutex header_mutex;	/* one loader or creator at a time */
+	struct takakrypt_header *header;
 	struct inode vfs_inode;
 };
 
@@ -57,5 +64,8 @@ extern const struct dentry_operations takakrypt_dops;
 struct inode *takakrypt_iget(struct super_block *sb, struct inode *lower);
 int takakrypt_dentry_attach(struct dentry *dentry, const struct path *lower);
 void takakrypt_copy_attr(struct inode *inode);
+int takakrypt_lower_setattr(struct dentry *dentry, struct iattr *ia);
+int takakrypt_lower_file_get(struct inode *inode, struct dentry *dentry,
+			     bool want_write);
 
 #endif /* _TAKAKRYPT_INODE_H */

@@ -55,11 +55,15 @@ static int tk_status_show(struct seq_file *m, void *v)
 	struct takakrypt_stats *s = &takakrypt_stats;
 	struct takakrypt_agent_info agent;
 	u64 answered = atomic64_read(&s->answered);
-	u64 mean = 0;
+	u64 crypt_answered = atomic64_read(&s->crypt_answered);
+	u64 mean = 0, crypt_mean = 0;
 
 	takakrypt_agent_snapshot(&agent);
 	if (answered)
 		mean = div64_u64(atomic64_read(&s->latency_sum_us), answered);
+	if (crypt_answered)
+		crypt_mean = div64_u64(atomic64_read(&s->crypt_latency_sum_us),
+				       crypt_answered);
 
 	seq_printf(m, "module_version: %s\n", TAKAKRYPT_MODULE_VERSION);
 	seq_printf(m, "protocol_version: %u\n", TAKAKRYPT_PROTOCOL_VERSION);
@@ -86,6 +90,11 @@ static int tk_status_show(struct seq_file *m, void *v)
 	tk_show_counter(m, "errors", &s->errors);
 	seq_printf(m, "latency_mean_us: %llu\n", mean);
 	tk_show_counter(m, "latency_max_us", &s->latency_max_us);
+	tk_show_counter(m, "crypt_requests", &s->crypt_requests);
+	tk_show_counter(m, "crypt_failures", &s->crypt_failures);
+	tk_show_counter(m, "crypt_units", &s->crypt_units);
+	tk_show_counter(m, "crypt_zero_runs", &s->zero_runs);
+	seq_printf(m, "crypt_latency_mean_us: %llu\n", crypt_mean);
 	return 0;
 }
 

@@ -22,6 +22,12 @@ struct takakrypt_stats {
 	atomic64_t answered;	/* replies received, for the mean latency */
 	atomic64_t latency_sum_us;
 	atomic64_t latency_max_us;
+	atomic64_t crypt_requests;	/* crypt requests sent to the agent */
+	atomic64_t crypt_failures;	/* crypt requests that failed, any way */
+	atomic64_t crypt_answered;	/* crypt replies received */
+	atomic64_t crypt_latency_sum_us;	/* of answered crypt requests */
+	atomic64_t crypt_units;		/* data units sent for transform */
+	atomic64_t zero_runs;		/* all-zero runs done without the agent */
 };
 
 /* struct takakrypt_gp_stats - per guard point counters. */

@@ -27,6 +27,7 @@
 #include "xattr.h"
 #include "cache.h"
 #include "proc.h"
+#include "data.h"
 
 static struct kmem_cache *tk_inode_cache;
 
@@ -53,6 +54,9 @@ static struct inode *tk_alloc_inode(struct super_block *sb)
 	ti->lower_file = NULL;
 	ti->lower_file_ro = NULL;
 	mutex_init(&ti->lower_file_mutex);
+	spin_lock_init(&ti->header_lock);
+	mutex_init(&ti->header_mutex);
+	ti->header = NULL;
 	return &ti->vfs_inode;
 }
 
@@ -67,6 +71,7 @@ static void tk_evict_inode(struct inode *inode)
 
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
+	takakrypt_header_release(inode);
 	if (ti->lower_file)
 		fput(ti->lower_file);
 	if (ti->lower_file_ro)
@@ -212,7 +217,8 @@ static int tk_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	lower_sb = sbi->lower_path.dentry->d_sb;
 	sb->s_stack_depth = lower_sb->s_stack_depth + 1;
-	sb->s_maxbytes = lower_sb->s_maxbytes;
+	/* Room for the header in front of every file's data. */
+	sb->s_maxbytes = lower_sb->s_maxbytes - TAKAKRYPT_FILE_HEADER_SIZE;
 	sb->s_blocksize = lower_sb->s_blocksize;
 	sb->s_blocksize_bits = lower_sb->s_blocksize_bits;
 	sb->s_time_gran = lower_sb->s_time_gran;

@@ -20,8 +20,18 @@
  *   kernel -> agent   POLICY_REQ      A_POLICY_REQ, A_GROUPS, A_EXE_PATH,
  *                                     A_GUARD_POINT, A_PATH, A_POLICY_NAME
  *   agent  -> kernel  POLICY_REPLY    A_POLICY_REPLY
- *   CRYPT_REQ / CRYPT_REPLY and their attributes are reserved for the data
- *   path; the kernel rejects them with EOPNOTSUPP in this version.
+ *   kernel -> agent   CRYPT_REQ       A_CRYPT_REQ, then by op:
+ *                       NEW_HEADER    A_GUARD_POINT, A_PATH, A_POLICY_NAME
+ *                       OPEN_HEADER   A_FILE_HEADER, A_GUARD_POINT, A_PATH
+ *                       ENCRYPT,      A_FILE_HEADER, A_GUARD_POINT,
+ *                       DECRYPT       one A_DATA per data unit, in order
+ *   agent  -> kernel  CRYPT_REPLY     A_CRYPT_REPLY, then on success:
+ *                       NEW_HEADER    A_FILE_HEADER
+ *                       ENCRYPT,      one A_DATA per data unit, the same
+ *                       DECRYPT       count and lengths as the request
+ *
+ * A netlink attribute holds at most 65535 bytes, so data travels as one
+ * A_DATA attribute per 4096-byte data unit (the last may be shorter).
  */
 #ifndef _UAPI_TAKAKRYPT_H
 #define _UAPI_TAKAKRYPT_H
@@ -43,6 +53,10 @@
 /* Size of a data unit and of the header at the start of a lower file. */
 #define TAKAKRYPT_DATA_UNIT_SIZE	4096
 #define TAKAKRYPT_FILE_HEADER_SIZE	4096
+/* Most data units in one ENCRYPT or DECRYPT request: with its header and
+ * attribute overhead a request of 30 units still fits a 128 KiB buffer.
+ */
+#define TAKAKRYPT_MAX_RUN_UNITS		30
 
 enum takakrypt_cmd {
 	TAKAKRYPT_CMD_UNSPEC = 0,
@@ -51,8 +65,8 @@ enum takakrypt_cmd {
 	TAKAKRYPT_CMD_SET_GENERATION = 3,
 	TAKAKRYPT_CMD_POLICY_REQ = 4,
 	TAKAKRYPT_CMD_POLICY_REPLY = 5,
-	TAKAKRYPT_CMD_CRYPT_REQ = 6,	/* reserved */
-	TAKAKRYPT_CMD_CRYPT_REPLY = 7,	/* reserved */
+	TAKAKRYPT_CMD_CRYPT_REQ = 6,
+	TAKAKRYPT_CMD_CRYPT_REPLY = 7,
 	__TAKAKRYPT_CMD_MAX
 };
 #define TAKAKRYPT_CMD_MAX (__TAKAKRYPT_CMD_MAX - 1)
@@ -68,9 +82,10 @@ enum takakrypt_attr {
 	TAKAKRYPT_A_PATH = 7,		/* NUL-terminated, starts with '/' */
 	TAKAKRYPT_A_POLICY_NAME = 8,	/* NUL-terminated, mount's policy= */
 	TAKAKRYPT_A_POLICY_REPLY = 9,	/* struct takakrypt_policy_reply */
-	TAKAKRYPT_A_CRYPT_REQ = 10,	/* reserved */
-	TAKAKRYPT_A_CRYPT_REPLY = 11,	/* reserved */
-	TAKAKRYPT_A_DATA = 12,		/* reserved */
+	TAKAKRYPT_A_CRYPT_REQ = 10,	/* struct takakrypt_crypt_req */
+	TAKAKRYPT_A_CRYPT_REPLY = 11,	/* struct takakrypt_crypt_reply */
+	TAKAKRYPT_A_DATA = 12,		/* one data unit, 1..4096 bytes */
+	TAKAKRYPT_A_FILE_HEADER = 13,	/* the 4096-byte file header */
 	__TAKAKRYPT_A_MAX
 };
 #define TAKAKRYPT_A_MAX (__TAKAKRYPT_A_MAX - 1)
@@ -116,6 +131,26 @@ enum takakrypt_verdict {
 #define TAKAKRYPT_REPLY_F_ALL \
 	(TAKAKRYPT_REPLY_F_APPLYKEY | TAKAKRYPT_REPLY_F_AUDIT)
 
+/* takakrypt_crypt_req.op */
+enum takakrypt_crypt_op {
+	TAKAKRYPT_CRYPT_NEW_HEADER = 1,	/* make a header for a new file */
+	TAKAKRYPT_CRYPT_OPEN_HEADER = 2,	/* verify a file's header */
+	TAKAKRYPT_CRYPT_ENCRYPT = 3,	/* plaintext units -> stored units */
+	TAKAKRYPT_CRYPT_DECRYPT = 4	/* stored units -> plaintext units */
+};
+
+/* takakrypt_crypt_reply.reason: why a request failed (0 when it did not) */
+enum takakrypt_crypt_reason {
+	TAKAKRYPT_CRYPT_R_NONE = 0,
+	TAKAKRYPT_CRYPT_R_NOT_ENCRYPTED = 1,	/* no or short header, bad magic */
+	TAKAKRYPT_CRYPT_R_HEADER_INVALID = 2,	/* unsupported version, fields */
+	TAKAKRYPT_CRYPT_R_HEADER_TAMPERED = 3,	/* MAC or key check mismatch */
+	TAKAKRYPT_CRYPT_R_KEY_MISSING = 4,	/* key or version not in store */
+	TAKAKRYPT_CRYPT_R_NO_KEY_RULE = 5,	/* no key for a new file */
+	TAKAKRYPT_CRYPT_R_BAD_REQUEST = 6,	/* malformed request */
+	TAKAKRYPT_CRYPT_R_INTERNAL = 7	/* anything else in the agent */
+};
+
 /* REGISTER payload (agent -> kernel). Needs CAP_SYS_ADMIN. */
 struct takakrypt_register {
 	__u32 protocol_version;	/* TAKAKRYPT_PROTOCOL_VERSION */
@@ -151,6 +186,34 @@ struct takakrypt_policy_reply {
 	__u32 verdict;		/* enum takakrypt_verdict */
 	__u32 flags;		/* TAKAKRYPT_REPLY_F_*; unknown bits rejected */
 	__u32 cache_ttl_ms;	/* 0: do not cache */
+} __attribute__((packed));
+
+/*
+ * CRYPT_REQ fixed part (kernel -> agent).
+ * NEW_HEADER: length 0, first_unit 0.
+ * OPEN_HEADER: length = bytes of the header the lower file has (0..4096;
+ *   A_FILE_HEADER is zero-filled beyond them), first_unit 0.
+ * ENCRYPT, DECRYPT: length = total bytes of the A_DATA units (every unit
+ *   4096 bytes but the last, 1..4096), at most TAKAKRYPT_MAX_RUN_UNITS
+ *   units; first_unit = index of the first one in the file.
+ */
+struct takakrypt_crypt_req {
+	__u32 request_id;	/* echoed in the reply; never 0 */
+	__u32 op;		/* enum takakrypt_crypt_op */
+	__u32 pid;		/* task that caused it; 0 for writeback */
+	__u32 uid;		/* its fsuid; 0 for writeback */
+	__u64 inode;		/* lower inode number */
+	__u64 first_unit;	/* index of the first data unit */
+	__u32 length;		/* see above */
+	__u32 reserved;		/* 0 */
+} __attribute__((packed));
+
+/* CRYPT_REPLY fixed part (agent -> kernel), from the registered port only. */
+struct takakrypt_crypt_reply {
+	__u32 request_id;	/* from the request */
+	__s32 status;		/* 0, or a negative errno: the operation fails */
+	__u32 reason;		/* enum takakrypt_crypt_reason; 0 if status 0 */
+	__u32 length;		/* bytes in the A_DATA units; 0 if none */
 } __attribute__((packed));
 
 #ifdef __cplusplus
@@ -193,6 +256,22 @@ TAKAKRYPT_CHECK_OFF(takakrypt_policy_reply, request_id, 0);
 TAKAKRYPT_CHECK_OFF(takakrypt_policy_reply, verdict, 4);
 TAKAKRYPT_CHECK_OFF(takakrypt_policy_reply, flags, 8);
 TAKAKRYPT_CHECK_OFF(takakrypt_policy_reply, cache_ttl_ms, 12);
+
+TAKAKRYPT_CHECK_SIZE(takakrypt_crypt_req, 40);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_req, request_id, 0);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_req, op, 4);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_req, pid, 8);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_req, uid, 12);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_req, inode, 16);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_req, first_unit, 24);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_req, length, 32);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_req, reserved, 36);
+
+TAKAKRYPT_CHECK_SIZE(takakrypt_crypt_reply, 16);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_reply, request_id, 0);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_reply, status, 4);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_reply, reason, 8);
+TAKAKRYPT_CHECK_OFF(takakrypt_crypt_reply, length, 12);
 
 #undef TAKAKRYPT_CHECK_OFF
 #undef TAKAKRYPT_CHECK_SIZE

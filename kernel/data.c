@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The encrypted data path (docs/PROTOCOL.md, "Data path").
+ *
+ * A lower file holds a 4096-byte header, then the file's data units, each
+ * encrypted by the agent at its own length (a short last unit included).
+ * The header is made by the agent when an applykey process first writes an
+ * empty file, and verified by the agent before the first use; the module
+ * keeps the verified bytes per inode and sends them with every request, so
+ * the agent needs no per-file state to survive a restart.
+ *
+ * A unit's stored form depends on its length, so whenever the file's size
+ * moves the unit that holds the old or the new end is rewritten at its new
+ * length (takakrypt_prepare_extend(), takakrypt_set_plain_size()). All-zero
+ * runs need no agent: the format stores an all-zero unit as zeros.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/pagemap.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include <linux/cred.h>
+#include <linux/falloc.h>
+#include <linux/string.h>
+
+#include <takakrypt.h>
+
+#include "data.h"
+#include "genl.h"
+#include "inode.h"
+#include "super.h"
+#include "proc.h"
+
+/* I/O on the persistent lower file, as the mounter. */
+ssize_t takakrypt_lower_read(struct inode *inode, void *buf, size_t len,
+			     loff_t pos)
+{
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	const struct cred *old;
+	ssize_t ret;
+
+	if (!lower)
+		return -EIO;
+	old = override_creds(takakrypt_sb(inode->i_sb)->mounter_cred);
+	ret = kernel_read(lower, buf, len, &pos);
+	revert_creds(old);
+	return ret;
+}
+
+ssize_t takakrypt_lower_write(struct inode *inode, const void *buf,
+			      size_t len, loff_t pos)
+{
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	const struct cred *old;
+	ssize_t ret;
+
+	if (!lower || !(lower->f_mode & FMODE_WRITE))
+		return -EIO;
+	old = override_creds(takakrypt_sb(inode->i_sb)->mounter_cred);
+	ret = kernel_write(lower, buf, len, &pos);
+	revert_creds(old);
+	return ret;
+}
+
+/**
+ * takakrypt_header_get() - the inode's verified header, referenced.
+ * @inode: upper inode
+ *
+ * Return: the header (drop it with takakrypt_header_put()) or NULL.
+ */
+struct takakrypt_header *takakrypt_header_get(struct inode *inode)
+{
+	struct takakrypt_inode_info *ti = takakrypt_i(inode);
+	struct takakrypt_header *h;
+
+	spin_lock(&ti->header_lock);
+	h = ti->header;
+	if (h)
+		refcount_inc(&h->ref);
+	spin_unlock(&ti->header_lock);
+	return h;
+}
+
+void takakrypt_header_put(struct takakrypt_header *h)
+{
+	if (h && refcount_dec_and_test(&h->ref))
+		kfree(h);
+}
+
+static void tk_header_set(struct inode *inode, struct takakrypt_header *h)
+{
+	struct takakrypt_inode_info *ti = takakrypt_i(inode);
+	struct takakrypt_header *old;
+
+	spin_lock(&ti->header_lock);
+	old = ti->header;
+	ti->header = h;
+	spin_unlock(&ti->header_lock);
+	takakrypt_header_put(old);
+}
+
+/* At eviction: nobody else can hold the inode. */
+void takakrypt_header_release(struct inode *inode)
+{
+	tk_header_set(inode, NULL);
+}
+
+/*
+ * takakrypt_raw_changed() - the lower file was changed as stored bytes
+ * (a backup process restoring it): forget the header and the cached
+ * plaintext, and take the size from the lower file. Caller holds the
+ * inode lock and has written back the dirty pages.
+ */
+void takakrypt_raw_changed(struct inode *inode)
+{
+	tk_header_set(inode, NULL);
+	truncate_pagecache(inode, 0);
+	i_size_write(inode,
+		     takakrypt_plain_size(i_size_read(takakrypt_lower_inode(inode))));
+}
+
+static const char *const tk_reasons[] = {
+	[TAKAKRYPT_CRYPT_R_NONE] = "none",
+	[TAKAKRYPT_CRYPT_R_NOT_ENCRYPTED] = "not an encrypted file",
+	[TAKAKRYPT_CRYPT_R_HEADER_INVALID] = "invalid file header",
+	[TAKAKRYPT_CRYPT_R_HEADER_TAMPERED] = "file header failed verification",
+	[TAKAKRYPT_CRYPT_R_KEY_MISSING] = "key not in the key store",
+	[TAKAKRYPT_CRYPT_R_NO_KEY_RULE] = "no key rule for the file",
+	[TAKAKRYPT_CRYPT_R_BAD_REQUEST] = "agent refused the request",
+	[TAKAKRYPT_CRYPT_R_INTERNAL] = "agent internal error",
+};
+
+/*
+ * Turns the outcome of a crypt request into 0 or an errno for the caller:
+ * -ENOMEM stays (callers may retry smaller), everything else is -EIO.
+ */
+static int tk_crypt_result(struct inode *inode, u32 op, int ret,
+			   const struct takakrypt_crypt_reply *r)
+{
+	if (!ret && !r->status)
+		return 0;
+	atomic64_inc(&takakrypt_stats.crypt_failures);
+	if (ret)
+		pr_warn_ratelimited("crypt op %u for inode %lu failed: %d\n",
+				    op, inode->i_ino, ret);
+	else
+		pr_warn_ratelimited("crypt op %u for inode %lu refused by the agent: %s (%d)\n",
+				    op, inode->i_ino,
+				    r->reason < ARRAY_SIZE(tk_reasons) ?
+				    tk_reasons[r->reason] : "?", r->status);
+	return ret == -ENOMEM ? -ENOMEM : -EIO;
+}
+
+/* Fills the parts every crypt request has. @path may be NULL. */
+static void tk_msg_init(struct takakrypt_crypt_msg *m, struct inode *inode,
+			u32 op, const char *path)
+{
+	struct takakrypt_sb_info *sbi = takakrypt_sb(inode->i_sb);
+
+	memset(m, 0, sizeof(*m));
+	m->req.op = op;
+	if (!(current->flags & PF_KTHREAD)) {
+		m->req.pid = task_tgid_nr(current);
+		m->req.uid = from_kuid(&init_user_ns, current_fsuid());
+	}
+	m->req.inode = takakrypt_lower_inode(inode)->i_ino;
+	m->gp_path = sbi->gp_path;
+	m->path = path ? path : "";
+	m->policy = sbi->policy;
+}
+
+/* Asks the agent for a new header (NEW_HEADER) or to verify one. */
+static int tk_header_request(struct inode *inode, struct dentry *dentry,
+			     u32 op, u8 *bytes, size_t have)
+{
+	struct takakrypt_crypt_reply r = {};
+	struct takakrypt_crypt_msg m;
+	const char *path = NULL;
+	char *buf = NULL;
+	int ret;
+
+	if (dentry) {
+		buf = __getname();
+		if (!buf)
+			return -ENOMEM;
+		path = dentry_path_raw(dentry, buf, PATH_MAX);
+		if (IS_ERR(path))
+			path = NULL;
+	}
+	tk_msg_init(&m, inode, op, path);
+	if (op == TAKAKRYPT_CRYPT_OPEN_HEADER) {
+		m.header = bytes;
+		m.req.length = have;
+	} else {
+		m.out = bytes;
+	}
+	ret = takakrypt_genl_crypt(&m, &r);
+	if (buf)
+		__putname(buf);
+	return tk_crypt_result(inode, op, ret, &r);
+}
+
+/**
+ * takakrypt_header_load() - make sure the inode's header is known.
+ * @inode: upper inode of a regular file whose lower file is open
+ * @dentry: for the path in the request, or NULL
+ * @create: an empty lower file gets a new header (needs a writable lower
+ *	file and @dentry, whose path selects the key)
+ *
+ * Return: 0 (the header is cached, or the lower file is empty and
+ * @create is false), -EIO when the agent refuses the header, or another
+ * negative errno.
+ */
+int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
+			  bool create)
+{
+	struct takakrypt_inode_info *ti = takakrypt_i(inode);
+	struct takakrypt_header *h;
+	loff_t size;
+	ssize_t n;
+	int ret = 0;
+
+	if (READ_ONCE(ti->header))
+		return 0;
+	mutex_lock(&ti->header_mutex);
+	if (ti->header)
+		goto out;
+	size = i_size_read(ti->lower_inode);
+	if (!size && !create)
+		goto out;
+	ret = -ENOMEM;
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		goto out;
+	refcount_set(&h->ref, 1);
+
+	if (!size) {
+		ret = tk_header_request(inode, dentry, TAKAKRYPT_CRYPT_NEW_HEADER,
+					h->bytes, 0);
+		if (!ret) {
+			n = takakrypt_lower_write(inode, h->bytes,
+						  TAKAKRYPT_FILE_HEADER_SIZE, 0);
+			if (n != TAKAKRYPT_FILE_HEADER_SIZE)
+				ret = n < 0 ? n : -EIO;
+		}
+	} else {
+		n = takakrypt_lower_read(inode, h->bytes,
+					 TAKAKRYPT_FILE_HEADER_SIZE, 0);
+		ret = n < 0 ? n :
+		      tk_header_request(inode, dentry,
+					TAKAKRYPT_CRYPT_OPEN_HEADER, h->bytes, n);
+	}
+	if (ret)
+		kfree(h);
+	else
+		tk_header_set(inode, h);
+out:
+	mutex_unlock(&ti->header_mutex);
+	return ret;
+}
+
+/* Whether the first @len bytes of the run are all zero. */
+static bool tk_run_is_zero(struct page **pages, const u8 *buf, size_t len)
+{
+	size_t done, n;
+	bool zero = true;
+	u8 *addr;
+
+	if (!pages)
+		return !memchr_inv(buf, 0, len);
+	for (done = 0; zero && done < len; done += n, pages++) {
+		n = min_t(size_t, len - done, PAGE_SIZE);
+		addr = kmap_local_page(*pages);
+		zero = !memchr_inv(addr, 0, n);
+		kunmap_local(addr);
+	}
+	return zero;
+}
+
+/**
+ * takakrypt_crypt_run() - encrypt or decrypt a run of data units.
+ * @inode: upper inode
+ * @encrypt: true: @pages (plaintext) -> @buf; false: @buf in place
+ * @first: index of the run's first unit in the file
+ * @pages: @nr page cache pages, the plaintext to encrypt
+ * @nr: number of units
+ * @buf: @len bytes: the stored units to decrypt, or where the encrypted
+ *	units go
+ * @len: bytes of the run: every unit 4096 but the last
+ *
+ * Return: 0, -ENOMEM (retry with fewer units) or -EIO.
+ */
+int takakrypt_crypt_run(struct inode *inode, bool encrypt, pgoff_t first,
+			struct page **pages, unsigned int nr, u8 *buf,
+			size_t len)
+{
+	u32 op = encrypt ? TAKAKRYPT_CRYPT_ENCRYPT : TAKAKRYPT_CRYPT_DECRYPT;
+	struct takakrypt_crypt_reply r = {};
+	struct takakrypt_crypt_msg m;
+	struct takakrypt_header *h;
+	int ret;
+
+	BUILD_BUG_ON(TAKAKRYPT_DATA_UNIT_SIZE != PAGE_SIZE);
+	if (WARN_ON_ONCE(!nr || nr > TAKAKRYPT_MAX_RUN_UNITS ||
+			 len > nr * PAGE_SIZE || len <= (nr - 1) * PAGE_SIZE))
+		return -EIO;
+	if (tk_run_is_zero(encrypt ? pages : NULL, buf, len)) {
+		if (encrypt)
+			memset(buf, 0, len);
+		atomic64_inc(&takakrypt_stats.zero_runs);
+		return 0;
+	}
+
+	h = takakrypt_header_get(inode);
+	if (!h) {
+		ret = takakrypt_header_load(inode, NULL, false);
+		if (ret)
+			return ret == -ENOMEM ? ret : -EIO;
+		h = takakrypt_header_get(inode);
+		if (!h) {
+			pr_warn_ratelimited("inode %lu has data but no header\n",
+					    inode->i_ino);
+			return -EIO;
+		}
+	}
+	tk_msg_init(&m, inode, op, NULL);
+	m.path = NULL;
+	m.policy = NULL;
+	m.req.first_unit = first;
+	m.req.length = len;
+	m.header = h->bytes;
+	if (encrypt)
+		m.pages = pages;
+	else
+		m.data = buf;
+	m.out = buf;
+	atomic64_add(nr, &takakrypt_stats.crypt_units);
+	ret = takakrypt_genl_crypt(&m, &r);
+	takakrypt_header_put(h);
+	return tk_crypt_result(inode, op, ret, &r);
+}
+
+/*
+ * Zeroes [@from, @to) of the cached page @index, reading it first, and
+ * marks it dirty so that writeback stores it at the file's length then.
+ */
+static int tk_dirty_partial(struct inode *inode, pgoff_t index,
+			    unsigned int from, unsigned int to)
+{
+	struct page *page;
+
+	page = read_mapping_page(inode->i_mapping, index, NULL);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	lock_page(page);
+	if (from < to)
+		zero_user_segment(page, from, to);
+	set_page_dirty(page);
+	unlock_page(page);
+	put_page(page);
+	return 0;
+}
+
+/**
+ * takakrypt_prepare_extend() - before the size grows to @new_size, what
+ * the page holding the current end has past it must read as zeros.
+ * @inode: upper inode, locked
+ * @new_size: the size about to be set
+ *
+ * Return: 0 or a negative errno.
+ */
+int takakrypt_prepare_extend(struct inode *inode, loff_t new_size)
+{
+	loff_t size = i_size_read(inode);
+	unsigned int tail = offset_in_page(size);
+
+	if (new_size <= size || !tail)
+		return 0;
+	return tk_dirty_partial(inode, size >> PAGE_SHIFT, tail, PAGE_SIZE);
+}
+
+/**
+ * takakrypt_end_extend() - after the size grew from @old_size: the unit
+ * that held the old end, if short, is stored again at its new length.
+ * Dirtying it after the size changed matters: writeback between the two
+ * steps may have stored it at the old length.
+ * @inode: upper inode, locked
+ * @old_size: the size before
+ *
+ * Return: 0 or a negative errno.
+ */
+int takakrypt_end_extend(struct inode *inode, loff_t old_size)
+{
+	if (i_size_read(inode) <= old_size || !offset_in_page(old_size))
+		return 0;
+	return tk_dirty_partial(inode, old_size >> PAGE_SHIFT, 0, 0);
+}
+
+static int tk_lower_truncate(struct dentry *dentry, loff_t lower_size)
+{
+	struct iattr ia = { .ia_valid = ATTR_SIZE, .ia_size = lower_size };
+
+	return takakrypt_lower_setattr(dentry, &ia);
+}
+
+/**
+ * takakrypt_set_plain_size() - truncate or extend a file as plaintext.
+ * @dentry: the file; its inode is locked
+ * @new_size: the new plaintext size
+ *
+ * The lower file becomes header + @new_size bytes (or stays empty when it
+ * has no header and @new_size is 0); the unit that holds the new end is
+ * stored again at its new length.
+ *
+ * Return: 0 or a negative errno.
+ */
+int takakrypt_set_plain_size(struct dentry *dentry, loff_t new_size)
+{
+	struct inode *inode = d_inode(dentry);
+	struct address_space *mapping = inode->i_mapping;
+	loff_t size = i_size_read(inode);
+	struct page *page = NULL;
+	loff_t lower_size;
+	int ret;
+
+	ret = filemap_write_and_wait(mapping);
+	if (ret)
+		return ret;
+	if (new_size) {
+		ret = takakrypt_lower_file_get(inode, dentry, true);
+		if (!ret)
+			ret = takakrypt_header_load(inode, dentry, true);
+		if (ret)
+			return ret;
+	}
+	if (new_size > size) {
+		ret = takakrypt_prepare_extend(inode, new_size);
+	} else if (new_size < size && offset_in_page(new_size)) {
+		/* Read the new last unit while it is stored at its old length. */
+		page = read_mapping_page(mapping, new_size >> PAGE_SHIFT, NULL);
+		if (IS_ERR(page))
+			ret = PTR_ERR(page);
+	}
+	if (ret)
+		return ret;
+
+	lower_size = READ_ONCE(takakrypt_i(inode)->header) ?
+		     takakrypt_lower_pos(new_size) : 0;
+	truncate_setsize(inode, new_size);
+	ret = tk_lower_truncate(dentry, lower_size);
+	if (new_size > size) {
+		if (!ret)
+			ret = takakrypt_end_extend(inode, size);
+	} else if (page) {
+		/* Its tail is zeroed now; store it at the new length. */
+		lock_page(page);
+		set_page_dirty(page);
+		unlock_page(page);
+		put_page(page);
+	}
+	if (!ret)
+		ret = filemap_write_and_wait(mapping);
+	return ret;
+}
+
+/* Zeroes [@start, @end) of the plaintext through the page cache. */
+static int tk_zero_edge(struct inode *inode, loff_t start, loff_t end)
+{
+	if (start >= end)
+		return 0;
+	return tk_dirty_partial(inode, start >> PAGE_SHIFT,
+				offset_in_page(start),
+				offset_in_page(end - 1) + 1);
+}
+
+/*
+ * Punch or zero [@offset, @end) inside the file: partial units at the
+ * edges are zeroed as plaintext; whole units (and a short last unit
+ * covered to the end) are punched or zeroed in the lower file, where
+ * zeros read back as zeros.
+ */
+static long tk_zero_inside(struct file *file, int mode, loff_t offset,
+			   loff_t end)
+{
+	struct inode *inode = file_inode(file);
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	loff_t size = i_size_read(inode);
+	loff_t first = round_up(offset, PAGE_SIZE);
+	loff_t last = end >= size ? size : round_down(end, PAGE_SIZE);
+	long ret;
+
+	end = min(end, size);
+	if (offset >= end)
+		return 0;
+	if (first >= last) {
+		/* Within one unit, or across a boundary without a whole one. */
+		first = min(first, end);
+		ret = tk_zero_edge(inode, offset, first);
+		if (!ret)
+			ret = tk_zero_edge(inode, first, end);
+		return ret;
+	}
+	ret = tk_zero_edge(inode, offset, first);
+	if (!ret)
+		ret = tk_zero_edge(inode, last, end);
+	if (ret)
+		return ret;
+	truncate_pagecache_range(inode, first, last - 1);
+	return vfs_fallocate(lower, (mode & ~FALLOC_FL_KEEP_SIZE) |
+			     FALLOC_FL_KEEP_SIZE, takakrypt_lower_pos(first),
+			     last - first);
+}
+
+/**
+ * takakrypt_plain_fallocate() - fallocate on the plaintext view.
+ * @file: the upper file (applykey), its inode locked and written back
+ * @mode: 0, FALLOC_FL_KEEP_SIZE, PUNCH_HOLE or ZERO_RANGE (with KEEP_SIZE)
+ * @offset: plaintext offset
+ * @len: bytes
+ *
+ * Return: 0 or a negative errno.
+ */
+long takakrypt_plain_fallocate(struct file *file, int mode, loff_t offset,
+			       loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	loff_t end = offset + len;
+	loff_t size = i_size_read(inode);
+	bool grow = !(mode & FALLOC_FL_KEEP_SIZE) && end > size;
+	long ret;
+
+	ret = takakrypt_header_load(inode, file->f_path.dentry, true);
+	if (ret)
+		return ret;
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+		ret = tk_zero_inside(file, mode, offset, end);
+		if (ret || !grow)
+			goto out;
+		/* ZERO_RANGE past the end: the rest is a plain extension. */
+		offset = i_size_read(inode);
+		mode = 0;
+	}
+	if (grow)
+		ret = takakrypt_prepare_extend(inode, end);
+	if (!ret)
+		ret = vfs_fallocate(lower, mode, takakrypt_lower_pos(offset),
+				    end - offset);
+	if (!ret && grow) {
+		i_size_write(inode, end);
+		ret = takakrypt_end_extend(inode, size);
+	}
+out:
+	if (!ret)
+		ret = filemap_write_and_wait(inode->i_mapping);
+	return ret;
+}
