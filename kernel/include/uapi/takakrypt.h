@@ -22,7 +22,8 @@
  *   agent  -> kernel  POLICY_REPLY    A_POLICY_REPLY
  *   kernel -> agent   CRYPT_REQ       A_CRYPT_REQ, then by op:
  *                       NEW_HEADER    A_GUARD_POINT, A_PATH, A_POLICY_NAME
- *                       OPEN_HEADER   A_FILE_HEADER, A_GUARD_POINT, A_PATH
+ *                       OPEN_HEADER   A_FILE_HEADER, A_GUARD_POINT, A_PATH,
+ *                                     A_POLICY_NAME (A_PATH "" if unknown)
  *                       ENCRYPT,      A_FILE_HEADER, A_GUARD_POINT,
  *                       DECRYPT       one A_DATA per data unit, in order
  *   agent  -> kernel  CRYPT_REPLY     A_CRYPT_REPLY, then on success:

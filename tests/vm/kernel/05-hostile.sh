@@ -30,7 +30,7 @@ check "unknown attribute" "errno 22: Unknown attribute type" "$(probe unknown-at
 check "kernel-only attribute" "errno 22: path is sent by the kernel only" "$(probe kernel-attr)"
 check "missing attribute" "errno 22: policy_reply attribute missing" "$(probe missing-attr)"
 check "unknown command" "errno 95: " "$(probe unknown-cmd | cut -c1-10)"
-check "reserved crypt command" "errno 95: command reserved for the data path" "$(probe crypt)"
+check "CRYPT_REQ from an agent refused" "errno 95: CRYPT_REQ is sent by the kernel only" "$(probe crypt)"
 check "unknown verdict" "errno 22: unknown verdict" "$(probe bad-verdict)"
 check "unknown reply flags" "errno 95: unknown reply flag bits" "$(probe bad-flags)"
 check "ttl above the maximum" "errno 34: cache_ttl_ms above TAKAKRYPT_MAX_CACHE_TTL_MS" "$(probe big-ttl)"

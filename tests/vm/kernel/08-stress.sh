@@ -1,8 +1,11 @@
 #!/bin/bash
 # Concurrency: parallel writers, readers, renames, truncates and mmap
 # users in one guard point while the agent is killed and restarted and the
-# policy generation changes. Data written by permitted operations stays
-# intact, the kernel reports nothing, and unmount and unload succeed.
+# policy generation changes. The workers' files are encrypted (applykey,
+# the fake agent's toy transform), so their data path loses its agent
+# again and again; the random I/O file is seen as stored bytes (no
+# applykey), so it needs no agent once open and its data must stay intact.
+# The kernel reports nothing, and unmount and unload succeed.
 # vm-timeout: 240
 source "$(dirname "$0")/lib/common.bash"
 
@@ -13,7 +16,8 @@ mkdir -p "$REF"
 load_module timeout_ms=2000
 mount_disk
 mount_gp
-start_agent --rule permit --ttl 200
+AGENT_ARGS=(--crypt --ttl 200 --rule 'permit;path=/rand' --rule 'permit,applykey')
+start_agent "${AGENT_ARGS[@]}"
 
 STOP=$WORK/stop
 rm -f "$STOP"
@@ -56,7 +60,7 @@ for round in 1 2 3; do
 	sleep 1
 	stop_agent KILL
 	sleep 1
-	start_agent --rule permit --ttl 200
+	start_agent "${AGENT_ARGS[@]}"
 done
 
 touch "$STOP"
