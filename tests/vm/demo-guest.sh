@@ -1,7 +1,9 @@
 #!/bin/bash
 # The demo, run inside the QEMU guest by tests/vm/demo.sh: a guard point
-# on a real ext4 disk, an authorised editor, an unauthorised reader, the
-# kernel's counters and the audit log, each step explained.
+# on a real ext4 disk, existing data encrypted in place, an authorised
+# editor, an unauthorised reader, a backup program that sees ciphertext,
+# the kernel's counters, the audit log and the bytes on disk, each step
+# explained.
 set -uo pipefail
 REPO=${TK_REPO:?run through tests/vm/demo.sh}
 RUN=/run/takakrypt-demo
@@ -47,6 +49,11 @@ run tk config validate --config "$CONFIG"
 step "Create the AES-256 key the key rule names"
 run tk keys create demo-key --store "$RUN/keys"
 
+step "Encrypt the data already there, before guarding it"
+run tk transform encrypt "$GP" --key demo-key --store "$RUN/keys"
+say "On disk the file now starts with the format's header:"
+run od -A d -c -N 16 "$GP/hr-notes.txt"
+
 step "Start the agent"
 say "It validates the configuration, checks the key, registers with the module" \
     "and mounts the guard point over the directory itself."
@@ -65,6 +72,12 @@ as_other cat "$GP/budget.txt"
 as_other ls "$GP"
 say "And the editor's own uid with a program outside the process set:"
 as_editor head -n 1 "$GP/budget.txt"
+
+step "A backup program (tar, permit without applykey) gets ciphertext only"
+run tar -cf "$DISK/backup.tar" -C "$GP" budget.txt
+say "The archived budget.txt is the stored form: header, then ciphertext."
+tar -xOf "$DISK/backup.tar" budget.txt | od -A d -c -N 16
+say "Occurrences of the text \"budget 2027\" in the archive: $(grep -c 'budget 2027' "$DISK/backup.tar" || true)"
 
 step "Outside the guard point nothing changes, and the agent is not asked"
 before=$(sed -n 's/^requests: //p' /proc/takakrypt/status)
@@ -88,9 +101,11 @@ PY
 step "Stop the agent: it unmounts the guard point and deregisters"
 run tk stop --config "$CONFIG"
 run grep -E '^agent:' /proc/takakrypt/status
-say "Today applykey passes data through unchanged (the encryption data path" \
-    "is the next step), so the file on disk is still plaintext:"
-run cat "$GP/budget.txt"
+say "On disk, without the guard point, budget.txt is 4096 bytes of header" \
+    "followed by the ciphertext of its 22 bytes:"
+run stat -c '%n %s bytes' "$GP/budget.txt"
+run od -A d -c -N 16 "$GP/budget.txt"
+say "Occurrences of \"budget 2027\" on disk: $(grep -c 'budget 2027' "$GP/budget.txt" || true)"
 umount "$DISK"
 rmmod takakrypt
 step "Demo finished"

@@ -75,7 +75,8 @@ YAML
 }
 
 # setup_agent_env: module, disk, a world-writable guard point directory
-# with one file, the key store and the configuration. Nothing mounted yet.
+# with one encrypted file, the key store and the configuration. Nothing
+# mounted yet.
 setup_agent_env() {
 	load_module
 	mount_disk
@@ -83,6 +84,8 @@ setup_agent_env() {
 	echo "existing contents" >"$GP/existing.txt"
 	chmod 666 "$GP/existing.txt"
 	tk keys create test-key --store "$RUN/keys" >/dev/null
+	# Data already there is encrypted before it is guarded.
+	tk transform encrypt "$GP" --key test-key --store "$RUN/keys" >/dev/null
 	write_config
 }
 
