@@ -280,9 +280,11 @@ static int tk_writepages(struct address_space *mapping,
 
 	/*
 	 * Without an agent nothing can be encrypted: the pages stay dirty
-	 * (background writeback tries again later), and a sync fails.
+	 * (background writeback tries again later); a sync waits for an
+	 * agent as long as a request would, then fails.
 	 */
-	if (!takakrypt_agent_present())
+	if (!takakrypt_agent_present() &&
+	    (wbc->sync_mode != WB_SYNC_ALL || !takakrypt_agent_wait()))
 		return wbc->sync_mode == WB_SYNC_ALL ? -EIO : 0;
 	ret = write_cache_pages(mapping, wbc, tk_wb_page, &run);
 	tk_run_flush(&run);

@@ -65,6 +65,9 @@ static struct {
 
 static struct genl_family tk_family;
 
+/* Crypt requests made while no agent is registered wait here for one. */
+static DECLARE_WAIT_QUEUE_HEAD(tk_agent_wq);
+
 /* Must hold tk_lock. */
 static bool tk_is_agent(const struct genl_info *info)
 {
@@ -150,6 +153,7 @@ static int tk_register(struct sk_buff *skb, struct genl_info *info)
 
 	if (!ret) {
 		takakrypt_cache_flush();
+		wake_up_all(&tk_agent_wq);
 		pr_debug("agent registered: pid %d port %u\n",
 			 task_tgid_nr(current), info->snd_portid);
 	}
@@ -790,6 +794,13 @@ int takakrypt_genl_crypt(struct takakrypt_crypt_msg *msg,
 
 	init_completion(&p.done);
 	id = tk_pending_add(&p, &portid, &generation);
+	/*
+	 * Between an agent's stop and the next one's start (a restart),
+	 * data requests wait for it rather than fail: waiting exposes
+	 * nothing, and open files keep working across the restart.
+	 */
+	if (id == -ENOTCONN && takakrypt_agent_wait())
+		id = tk_pending_add(&p, &portid, &generation);
 	if (id < 0) {
 		ret = id;
 		goto out;
@@ -814,6 +825,18 @@ out:
 	if (ret == -ETIMEDOUT)
 		atomic64_inc(&takakrypt_stats.timeouts);
 	return ret;
+}
+
+/**
+ * takakrypt_agent_wait() - wait, killably and for at most timeout_ms, for
+ * an agent to be registered.
+ *
+ * Return: whether one is.
+ */
+bool takakrypt_agent_wait(void)
+{
+	return wait_event_killable_timeout(tk_agent_wq, takakrypt_agent_present(),
+					   msecs_to_jiffies(READ_ONCE(takakrypt_timeout_ms))) > 0;
 }
 
 /**

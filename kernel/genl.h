@@ -69,5 +69,6 @@ int takakrypt_genl_ask(struct takakrypt_query *query,
 int takakrypt_genl_crypt(struct takakrypt_crypt_msg *msg,
 			 struct takakrypt_crypt_reply *reply);
 bool takakrypt_agent_present(void);
+bool takakrypt_agent_wait(void);
 
 #endif /* _TAKAKRYPT_GENL_H */

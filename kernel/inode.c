@@ -569,7 +569,8 @@ static int tk_getattr(struct user_namespace *userns, const struct path *path,
 	 * what the page cache holds written first.
 	 */
 	raw = S_ISREG(inode->i_mode) && !applykey;
-	if (raw && mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY)) {
+	if (raw && (mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY) ||
+		    mapping_tagged(inode->i_mapping, PAGECACHE_TAG_WRITEBACK))) {
 		ret = filemap_write_and_wait(inode->i_mapping);
 		if (ret)
 			goto out;
