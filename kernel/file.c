@@ -275,21 +275,50 @@ static int tk_mmap(struct file *file, struct vm_area_struct *vma)
 	return generic_file_mmap(file, vma);
 }
 
+/*
+ * Holes are the lower file's: units sit at the same 4096-byte alignment
+ * below, one unit further on, and a hole reads as zeros in both views.
+ */
+static loff_t tk_seek_hole_data(struct file *file, loff_t offset, int whence,
+				loff_t shift, loff_t maxsize)
+{
+	struct inode *inode = file_inode(file);
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	loff_t pos;
+	int ret;
+
+	if (offset < 0)
+		return -ENXIO;
+	ret = filemap_write_and_wait(inode->i_mapping);
+	if (ret)
+		return ret;
+	pos = vfs_llseek(lower, offset + shift, whence);
+	if (pos < 0)
+		return pos;
+	return vfs_setpos(file, max(pos - shift, offset), maxsize);
+}
+
 static loff_t tk_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct inode *inode = file_inode(file);
+	loff_t max = inode->i_sb->s_maxbytes;
+	bool applykey = tk_applykey(file);
 	int ret;
 
-	if (tk_applykey(file))
+	if (whence == SEEK_DATA || whence == SEEK_HOLE)
+		return tk_seek_hole_data(file, offset, whence,
+					 applykey ? TAKAKRYPT_FILE_HEADER_SIZE : 0,
+					 applykey ? max :
+					 max + TAKAKRYPT_FILE_HEADER_SIZE);
+	if (applykey)
 		return generic_file_llseek(file, offset, whence);
-	if (whence != SEEK_SET && whence != SEEK_CUR) {
+	if (whence == SEEK_END) {
 		ret = filemap_write_and_wait(inode->i_mapping);
 		if (ret)
 			return ret;
 	}
 	return generic_file_llseek_size(file, offset, whence,
-					inode->i_sb->s_maxbytes +
-					TAKAKRYPT_FILE_HEADER_SIZE,
+					max + TAKAKRYPT_FILE_HEADER_SIZE,
 					i_size_read(takakrypt_lower_inode(inode)));
 }
 

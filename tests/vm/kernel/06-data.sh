@@ -39,6 +39,22 @@ printf 'end' | dd of="$REF/sparse" bs=1 seek=10000000 status=none
 check "sparse size" "10000003" "$(stat -c %s "$GP/sparse")"
 expect_ok "sparse contents" cmp "$REF/sparse" "$GP/sparse"
 
+expect_ok "holes seen through SEEK_DATA and SEEK_HOLE" python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+os.pwrite(fd, b"x" * 100, 0)
+os.pwrite(fd, b"y" * 100, 1 << 20)
+os.fsync(fd)
+got = (os.lseek(fd, 0, os.SEEK_HOLE), os.lseek(fd, 4096, os.SEEK_DATA),
+       os.lseek(fd, (1 << 20) + 1, os.SEEK_HOLE))
+want = (4096, 1 << 20, (1 << 20) + 100)
+assert got == want, "expected %r, got %r" % (want, got)
+try:
+    os.lseek(fd, (1 << 20) + 100, os.SEEK_DATA)
+    sys.exit("SEEK_DATA at the end: expected ENXIO")
+except OSError as e:
+    assert e.errno == 6, e
+' "$GP/holes"
 expect_ok "mmap shared, private and read-only" "${IO[@]}" mmap "$GP/mapped"
 expect_ok "O_DIRECT accepted" "${IO[@]}" odirect "$GP/direct"
 
