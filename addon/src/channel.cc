@@ -16,8 +16,9 @@ namespace tk {
 
 namespace {
 
-// Larger than any POLICY_REQ: fixed part, 4096 groups and four strings.
-constexpr size_t kReceiveBuffer = 128 * 1024;
+// Larger than any request: a POLICY_REQ (4096 groups, four strings) or a
+// CRYPT_REQ (30 data units, the file header, two paths) stays under it.
+constexpr size_t kReceiveBuffer = 256 * 1024;
 
 Napi::Value Rejected(Napi::Env env, Napi::Error error) {
   Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
@@ -41,6 +42,7 @@ Napi::Function Channel::Define(Napi::Env env) {
        InstanceMethod<&Channel::Unregister>("unregister"),
        InstanceMethod<&Channel::SetGeneration>("setGeneration"),
        InstanceMethod<&Channel::Reply>("reply"),
+       InstanceMethod<&Channel::CryptReply>("cryptReply"),
        InstanceMethod<&Channel::Close>("close"),
        InstanceMethod<&Channel::Ref>("ref"),
        InstanceMethod<&Channel::Unref>("unref"),
@@ -53,11 +55,16 @@ Napi::Function Channel::Define(Napi::Env env) {
 Channel::Channel(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<Channel>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsFunction() || !info[1].IsFunction()) {
-    ThrowTypeError(env, "expected (onRequest: function, onEvent: function)");
+  if (info.Length() < 2 || !info[0].IsFunction() || !info[1].IsFunction() ||
+      (info.Length() > 2 && !info[2].IsFunction() && !info[2].IsUndefined())) {
+    ThrowTypeError(env,
+                   "expected (onRequest: function, onEvent: function, "
+                   "onCrypt?: function)");
     return;
   }
   on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
+  if (info.Length() > 2 && info[2].IsFunction())
+    on_crypt_ = Napi::Persistent(info[2].As<Napi::Function>());
   if (!Open(env)) return;
   tsfn_ = Tsfn::New(env, info[0].As<Napi::Function>(), "takakrypt-netlink",
                     0, 1, this);
@@ -169,7 +176,8 @@ Napi::Value Channel::GetDropped(const Napi::CallbackInfo& info) {
 }
 
 // Send one command; the promise settles with the kernel's ack.
-Napi::Value Channel::Send(Napi::Env env, NlMessage* msg) {
+Napi::Value Channel::Send(Napi::Env env, NlMessage* msg,
+                          const std::vector<iovec>* parts) {
   if (!open_) {
     return Rejected(env, ErrnoError(env, ESHUTDOWN, "sendto",
                                     "the channel is closed"));
@@ -180,7 +188,8 @@ Napi::Value Channel::Send(Napi::Env env, NlMessage* msg) {
   Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
   Napi::Value promise = d.Promise();
   pending_.emplace(seq, d);
-  int err = SendMessage(sock_, *msg);
+  int err = parts == nullptr ? SendMessage(sock_, *msg)
+                             : SendMessageParts(sock_, *msg, *parts);
   if (err != 0) {
     pending_.erase(seq);
     d.Reject(ErrnoError(env, err, "sendto").Value());
@@ -230,6 +239,20 @@ Napi::Value Channel::Reply(const Napi::CallbackInfo& info) {
                 TAKAKRYPT_CMD_POLICY_REPLY, TAKAKRYPT_GENL_VERSION);
   msg.PutAttr(TAKAKRYPT_A_POLICY_REPLY, &reply, sizeof(reply));
   return Send(env, &msg);
+}
+
+// The reply goes out from the caller's Buffers, without a copy.
+Napi::Value Channel::CryptReply(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    return ThrowTypeError(env, "expected a crypt reply object");
+  CryptReplyMessage msg(family_);
+  if (!CryptReplyFromJs(info[0].As<Napi::Object>(), &msg))
+    return env.Undefined();
+  size_t extra = 0;
+  for (const iovec& v : msg.parts) extra += v.iov_len;
+  msg.head.AddLength(extra);
+  return Send(env, &msg.head, &msg.parts);
 }
 
 void Channel::Post(ChannelEvent* ev) {
@@ -305,6 +328,7 @@ void Channel::HandleMessage(const nlmsghdr* hdr) {
     return;
   const genlmsghdr* genl =
       reinterpret_cast<const genlmsghdr*>(NLMSG_DATA(hdr));
+  if (genl->cmd == TAKAKRYPT_CMD_CRYPT_REQ) return HandleCrypt(hdr);
   if (genl->cmd != TAKAKRYPT_CMD_POLICY_REQ) return;
   ChannelEvent* ev = new ChannelEvent(ChannelEvent::Kind::kRequest);
   const uint8_t* attrs =
@@ -318,6 +342,39 @@ void Channel::HandleMessage(const nlmsghdr* hdr) {
     ev->message = "malformed policy request: " + why;
   }
   Post(ev);
+}
+
+void Channel::HandleCrypt(const nlmsghdr* hdr) {
+  ChannelEvent* ev = new ChannelEvent(ChannelEvent::Kind::kCrypt);
+  const uint8_t* attrs =
+      static_cast<const uint8_t*>(NLMSG_DATA(hdr)) + GENL_HDRLEN;
+  size_t len = hdr->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+  std::string why;
+  if (!DecodeCryptRequest(attrs, len, &ev->crypt, &why)) {
+    ev->kind = ChannelEvent::Kind::kFault;
+    ev->fault = "malformed";
+    ev->command = "CRYPT_REQ";
+    ev->error = EBADMSG;
+    ev->message = "malformed crypt request: " + why;
+  }
+  // The units of an ENCRYPT are plaintext: leave none in the buffer.
+  explicit_bzero(const_cast<uint8_t*>(attrs), len);
+  Post(ev);
+}
+
+void Channel::DeliverFault(Napi::Env env, ChannelEvent* ev) {
+  Napi::Object obj = Napi::Object::New(env);
+  obj.Set("fault", ev->fault);
+  obj.Set("code", ErrnoName(ev->error));
+  obj.Set("message", ev->message);
+  uint32_t id = ev->request.fixed.request_id != 0
+                    ? ev->request.fixed.request_id
+                    : ev->crypt.fixed.request_id;
+  if (id != 0) {
+    obj.Set("requestId", id);
+    obj.Set("command", ev->command);
+  }
+  if (!on_event_.IsEmpty()) on_event_.Call({obj});
 }
 
 void Channel::Deliver(Napi::Env env, Napi::Function on_request,
@@ -339,16 +396,20 @@ void Channel::Deliver(Napi::Env env, Napi::Function on_request,
       }
       break;
     }
-    case ChannelEvent::Kind::kFault: {
-      Napi::Object obj = Napi::Object::New(env);
-      obj.Set("fault", ev->fault);
-      obj.Set("code", ErrnoName(ev->error));
-      obj.Set("message", ev->message);
-      if (ev->request.fixed.request_id != 0)
-        obj.Set("requestId", ev->request.fixed.request_id);
-      if (!on_event_.IsEmpty()) on_event_.Call({obj});
+    case ChannelEvent::Kind::kCrypt:
+      if (on_crypt_.IsEmpty()) {
+        ev->fault = "malformed";
+        ev->command = "CRYPT_REQ";
+        ev->error = EOPNOTSUPP;
+        ev->message = "crypt request refused: no crypt handler is set";
+        DeliverFault(env, ev);
+      } else {
+        on_crypt_.Call({CryptRequestToJs(env, &ev->crypt)});
+      }
       break;
-    }
+    case ChannelEvent::Kind::kFault:
+      DeliverFault(env, ev);
+      break;
   }
 }
 

@@ -12,16 +12,19 @@
 #include <unordered_map>
 
 #include "codec.h"
+#include "crypt_codec.h"
 #include "netlink.h"
 
 namespace tk {
 
 // Something the receive thread hands to the JS thread.
 struct ChannelEvent {
-  enum class Kind { kRequest, kAck, kFault };
+  enum class Kind { kRequest, kCrypt, kAck, kFault };
   explicit ChannelEvent(Kind k) : kind(k) {}
   Kind kind;
   PolicyRequest request;  // kRequest; for a malformed one, its id if known
+  CryptRequest crypt;     // kCrypt; for a malformed one, its id if known
+  const char* command = "POLICY_REQ";  // kFault: what the id belongs to
   NlAck ack;              // kAck
   const char* fault = "";  // kFault: "malformed", "overrun" or "socket"
   int error = 0;          // kFault: errno
@@ -32,7 +35,8 @@ class Channel;
 void ChannelCallJs(Napi::Env env, Napi::Function on_request, Channel* self,
                    ChannelEvent* event);
 
-// new Channel(onRequest, onEvent): resolves the family, starts receiving.
+// new Channel(onRequest, onEvent, onCrypt?): resolves the family, starts
+// receiving. Without onCrypt, CRYPT_REQs arrive as faults to refuse.
 class Channel : public Napi::ObjectWrap<Channel> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -50,6 +54,7 @@ class Channel : public Napi::ObjectWrap<Channel> {
   Napi::Value Unregister(const Napi::CallbackInfo& info);
   Napi::Value SetGeneration(const Napi::CallbackInfo& info);
   Napi::Value Reply(const Napi::CallbackInfo& info);
+  Napi::Value CryptReply(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
@@ -59,9 +64,12 @@ class Channel : public Napi::ObjectWrap<Channel> {
   Napi::Value GetDropped(const Napi::CallbackInfo& info);
 
   bool Open(Napi::Env env);
-  Napi::Value Send(Napi::Env env, NlMessage* msg);
+  Napi::Value Send(Napi::Env env, NlMessage* msg,
+                   const std::vector<iovec>* parts = nullptr);
   void ReceiveLoop();
   void HandleMessage(const nlmsghdr* hdr);
+  void HandleCrypt(const nlmsghdr* hdr);
+  void DeliverFault(Napi::Env env, ChannelEvent* ev);
   void Post(ChannelEvent* ev);
   void PostFault(const char* fault, int error, const std::string& message);
   void Shutdown();
@@ -78,6 +86,7 @@ class Channel : public Napi::ObjectWrap<Channel> {
   std::thread thread_;
   Tsfn tsfn_;
   Napi::FunctionReference on_event_;
+  Napi::FunctionReference on_crypt_;
   // Messages not from the kernel (port 0), dropped unread.
   std::atomic<uint32_t> dropped_{0};
   // Commands awaiting the kernel's ack, by sequence number; JS thread only.

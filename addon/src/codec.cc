@@ -32,8 +32,6 @@ static_assert(offsetof(takakrypt_policy_reply, cache_ttl_ms) == 12,
               "reply.cache_ttl_ms");
 static_assert(alignof(takakrypt_policy_req) == 1, "packed");
 
-namespace {
-
 // Read field `key` of `obj` as a 32-bit unsigned integer.
 bool GetU32(Napi::Object obj, const char* key, uint32_t* out) {
   Napi::Value v = obj.Get(key);
@@ -49,6 +47,8 @@ bool GetU32(Napi::Object obj, const char* key, uint32_t* out) {
                                 "` to be a 32-bit unsigned integer");
   return false;
 }
+
+namespace {
 
 // Read field `key` of `obj` as a 64-bit unsigned integer (a bigint, or
 // a number that is a safe integer).

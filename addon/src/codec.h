@@ -32,6 +32,10 @@ bool DecodePolicyRequest(const uint8_t* attrs, size_t len, PolicyRequest* out,
 // The JS object for a decoded request.
 Napi::Object PolicyRequestToJs(Napi::Env env, const PolicyRequest& req);
 
+// Read field `key` of `obj` as a 32-bit unsigned integer; false (with a
+// pending TypeError) otherwise.
+bool GetU32(Napi::Object obj, const char* key, uint32_t* out);
+
 // Read a struct from a JS object; false (with a pending TypeError) if a
 // field is missing or of the wrong type.
 bool RegisterFromJs(Napi::Object obj, takakrypt_register* out);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "codec.h"
+#include "crypt_codec.h"
 #include "errors.h"
 #include "netlink.h"
 
@@ -185,7 +186,9 @@ Napi::Object Constants(Napi::Env env) {
       {"UNREGISTER", TAKAKRYPT_CMD_UNREGISTER},
       {"SET_GENERATION", TAKAKRYPT_CMD_SET_GENERATION},
       {"POLICY_REQ", TAKAKRYPT_CMD_POLICY_REQ},
-      {"POLICY_REPLY", TAKAKRYPT_CMD_POLICY_REPLY}}));
+      {"POLICY_REPLY", TAKAKRYPT_CMD_POLICY_REPLY},
+      {"CRYPT_REQ", TAKAKRYPT_CMD_CRYPT_REQ},
+      {"CRYPT_REPLY", TAKAKRYPT_CMD_CRYPT_REPLY}}));
   c.Set("attributes", NamedNumbers(env, {
       {"REGISTER", TAKAKRYPT_A_REGISTER},
       {"GENERATION", TAKAKRYPT_A_GENERATION},
@@ -195,12 +198,18 @@ Napi::Object Constants(Napi::Env env) {
       {"GUARD_POINT", TAKAKRYPT_A_GUARD_POINT},
       {"PATH", TAKAKRYPT_A_PATH},
       {"POLICY_NAME", TAKAKRYPT_A_POLICY_NAME},
-      {"POLICY_REPLY", TAKAKRYPT_A_POLICY_REPLY}}));
+      {"POLICY_REPLY", TAKAKRYPT_A_POLICY_REPLY},
+      {"CRYPT_REQ", TAKAKRYPT_A_CRYPT_REQ},
+      {"CRYPT_REPLY", TAKAKRYPT_A_CRYPT_REPLY},
+      {"DATA", TAKAKRYPT_A_DATA},
+      {"FILE_HEADER", TAKAKRYPT_A_FILE_HEADER}}));
   c.Set("sizes", NamedNumbers(env, {
       {"register", sizeof(takakrypt_register)},
       {"generation", sizeof(takakrypt_generation)},
       {"policyReq", sizeof(takakrypt_policy_req)},
-      {"policyReply", sizeof(takakrypt_policy_reply)}}));
+      {"policyReply", sizeof(takakrypt_policy_reply)},
+      {"cryptReq", sizeof(takakrypt_crypt_req)},
+      {"cryptReply", sizeof(takakrypt_crypt_reply)}}));
   c.Set("requestFlags", NamedNumbers(env, {{"DIR", TAKAKRYPT_REQ_F_DIR}}));
   c.Set("replyFlags", NamedNumbers(env, {
       {"APPLYKEY", TAKAKRYPT_REPLY_F_APPLYKEY},
@@ -225,8 +234,10 @@ void InitCodec(Napi::Env env, Napi::Object exports) {
   codec.Set("decodePolicyReply", Napi::Function::New(env, DecodePolicyReply));
   codec.Set("decodeRequestMessage",
             Napi::Function::New(env, DecodeRequestMessage));
+  Napi::Object constants = Constants(env);
+  InitCryptCodec(env, codec, constants);
   exports.Set("codec", codec);
-  exports.Set("constants", Constants(env));
+  exports.Set("constants", constants);
 }
 
 }  // namespace tk

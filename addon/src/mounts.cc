@@ -1,6 +1,8 @@
-// mount(2) and umount2(2), which Node does not offer; the agent mounts
-// and unmounts guard points with them.
+// mount(2), umount2(2) and syncfs(2), which Node does not offer; the agent
+// mounts, flushes and unmounts guard points with them.
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <string>
@@ -45,6 +47,23 @@ Napi::Value Umount2(const Napi::CallbackInfo& info) {
       [](Napi::Env env) { return env.Undefined(); });
 }
 
+// syncfs(path) -> Promise<void>: write back the filesystem holding the
+// directory `path` (a guard point, while the agent can still encrypt).
+Napi::Value Syncfs(const Napi::CallbackInfo& info) {
+  std::string path;
+  if (!StringArg(info, 0, &path)) return info.Env().Undefined();
+  return PromiseWorker::Start(
+      info.Env(), "syncfs",
+      [=] {
+        int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return errno;
+        int err = syncfs(fd) == 0 ? 0 : errno;
+        close(fd);
+        return err;
+      },
+      [](Napi::Env env) { return env.Undefined(); });
+}
+
 Napi::Object MountFlags(Napi::Env env) {
   Napi::Object f = Napi::Object::New(env);
   f.Set("MS_RDONLY", static_cast<uint32_t>(MS_RDONLY));
@@ -67,6 +86,7 @@ Napi::Object MountFlags(Napi::Env env) {
 void InitMounts(Napi::Env env, Napi::Object exports) {
   exports.Set("mount", Napi::Function::New(env, Mount));
   exports.Set("umount2", Napi::Function::New(env, Umount2));
+  exports.Set("syncfs", Napi::Function::New(env, Syncfs));
   exports.Set("mountFlags", MountFlags(env));
 }
 

@@ -60,6 +60,10 @@ void NlMessage::PutString(uint16_t type, const std::string& value) {
 
 void NlMessage::SetSeq(uint32_t seq) { Header(&buf_)->nlmsg_seq = seq; }
 
+void NlMessage::AddLength(size_t len) {
+  Header(&buf_)->nlmsg_len += static_cast<uint32_t>(len);
+}
+
 bool ParseAttrs(const uint8_t* p, size_t len, std::vector<NlAttr>* out) {
   size_t off = 0;
   while (off + NLA_HDRLEN <= len) {
@@ -109,9 +113,15 @@ int OpenGenlSocket() {
   setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
   // Requests arrive in bursts when many files are opened at once; a small
   // queue would overflow and the kernel would wait for the lost ones.
-  int rcvbuf = 4 << 20;
+  // A data-path request is up to ~130 KiB; 32 MiB holds a few hundred.
+  int rcvbuf = 32 << 20;
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  // A CRYPT_REPLY of 30 units is ~123 KiB: keep it under the send limit
+  // even where wmem_default was lowered.
+  int sndbuf = 1 << 20;
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
   sockaddr_nl addr = {};
   addr.nl_family = AF_NETLINK;
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0) {
@@ -132,6 +142,29 @@ int SendMessage(int fd, const NlMessage& msg) {
   } while (sent < 0 && errno == EINTR);
   if (sent < 0) return errno;
   return static_cast<size_t>(sent) == msg.size() ? 0 : EMSGSIZE;
+}
+
+int SendMessageParts(int fd, const NlMessage& msg,
+                     const std::vector<iovec>& parts) {
+  sockaddr_nl kernel = {};
+  kernel.nl_family = AF_NETLINK;
+  std::vector<iovec> iov;
+  iov.reserve(parts.size() + 1);
+  iov.push_back({const_cast<uint8_t*>(msg.data()), msg.size()});
+  iov.insert(iov.end(), parts.begin(), parts.end());
+  size_t total = 0;
+  for (const iovec& v : iov) total += v.iov_len;
+  msghdr mh = {};
+  mh.msg_name = &kernel;
+  mh.msg_namelen = sizeof(kernel);
+  mh.msg_iov = iov.data();
+  mh.msg_iovlen = iov.size();
+  ssize_t sent;
+  do {
+    sent = sendmsg(fd, &mh, 0);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) return errno;
+  return static_cast<size_t>(sent) == total ? 0 : EMSGSIZE;
 }
 
 int ResolveFamily(int fd, const char* name, uint16_t* id,

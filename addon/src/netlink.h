@@ -4,6 +4,7 @@
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +20,8 @@ class NlMessage {
   void PutAttr(uint16_t type, const void* data, size_t len);
   void PutString(uint16_t type, const std::string& value);
   void SetSeq(uint32_t seq);
+  // Count `len` more bytes that are sent after these (SendMessageParts).
+  void AddLength(size_t len);
   const uint8_t* data() const { return buf_.data(); }
   size_t size() const { return buf_.size(); }
 
@@ -52,6 +55,11 @@ int OpenGenlSocket();
 
 // Send `msg` on `fd`; 0 or a positive errno.
 int SendMessage(int fd, const NlMessage& msg);
+
+// Send `msg` followed by `parts` (already counted with AddLength) as one
+// datagram, without copying them; 0 or a positive errno.
+int SendMessageParts(int fd, const NlMessage& msg,
+                     const std::vector<struct iovec>& parts);
 
 // Ask the controller for family `name` on `fd` (before any other traffic
 // on it). Returns 0 and sets `id`, or a positive errno and sets

@@ -6,8 +6,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Config, GuardPoint } from '../config/types';
 import { createError } from '../errors';
 import type { Logger } from '../log/logger';
-import type { PolicyAnswer, PolicyQuery } from '../kernel/types';
+import type { CryptReply, CryptRequest, PolicyAnswer, PolicyQuery } from '../kernel/types';
 import type { KeyProvider } from '../keys/provider';
+import { DataPath } from './data-path';
 import { createExeHasher } from './exe-hash';
 import { checkDirectory, mountGuardPoints, Mounter, unmountGuardPoints, UnmountFailure } from './guard-points';
 import { AuditSink, createQueryHandler, DecisionEngine, HandlerSnapshot } from './handler';
@@ -18,6 +19,9 @@ export interface AgentChannel {
   register(): Promise<void> | void;
   onQuery(handler: (query: PolicyQuery) => void): void;
   answer(answer: PolicyAnswer): Promise<void> | void;
+  /** The data path; a channel without it gets no crypt requests answered. */
+  onCrypt?(handler: (request: CryptRequest) => void): void;
+  answerCrypt?(reply: CryptReply): Promise<void> | void;
   setGeneration(generation: bigint, cacheTtlMs: number): Promise<void> | void;
   close(): Promise<void> | void;
 }
@@ -54,13 +58,18 @@ export class Agent {
   private audit: ClosableAuditSink | null = null;
   private generation = 0n;
   private ours: string[] = [];
+  private channelLost = false;
+  private readonly dataPath: DataPath;
 
   /** Called once if the kernel channel fails under a running agent. */
   onChannelLost: (why: string) => void = () => undefined;
 
-  constructor(private readonly deps: AgentDeps, private readonly log: Logger) {}
+  constructor(private readonly deps: AgentDeps, private readonly log: Logger) {
+    this.dataPath = new DataPath((config) => deps.openKeys(config), log);
+  }
 
   private lost(why: string): void {
+    this.channelLost = true;
     this.log.error('kernel channel lost', { error: why });
     this.onChannelLost(why);
   }
@@ -96,6 +105,7 @@ export class Agent {
     this.prepared = prepared;
     try {
       this.audit = await this.deps.openAudit(prepared.config);
+      await this.dataPath.open(prepared.config);
       await this.connect(prepared);
       const result = await mountGuardPoints(prepared.config.guardPoints, this.deps.mounter, this.log);
       this.ours = [...result.adopted, ...result.mounted];
@@ -120,6 +130,16 @@ export class Agent {
       logger: this.log,
     });
     channel.onQuery((query) => void handler(query));
+    const answerCrypt = channel.answerCrypt?.bind(channel);
+    if (channel.onCrypt && answerCrypt) {
+      const crypt = this.dataPath.handler({
+        snapshot: () => this.snapshot(),
+        answer: (reply) => answerCrypt(reply),
+        audit: { record: (request, decision) => this.audit?.record(request, decision) },
+        procRoot: this.deps.procRoot,
+      });
+      channel.onCrypt((request) => void crypt(request));
+    }
     await this.sendGeneration();
     this.log.info('registered with the kernel module', { generation: String(this.generation) });
   }
@@ -150,6 +170,7 @@ export class Agent {
   async reload(next: Prepared): Promise<void> {
     // A missing directory would fail after the swap: refuse before it.
     next.config.guardPoints.filter((gp) => gp.mode === 'auto' && !this.ours.includes(gp.path)).forEach(checkDirectory);
+    await this.dataPath.open(next.config);
     const previous = this.prepared;
     this.prepared = next;
     await this.sendGeneration();
@@ -168,8 +189,10 @@ export class Agent {
     return failures;
   }
 
-  /** Unmount (unless keepMounts), deregister and close; returns the busy guard points. */
+  /** Flush, unmount (unless keepMounts), deregister and close; returns the busy guard points. */
   async stop(keepMounts: boolean): Promise<UnmountFailure[]> {
+    // Without a channel nothing could encrypt the dirty pages: skip the flush.
+    if (this.channel !== null && !this.channelLost) await this.dataPath.flush(this.deps.mounter);
     const failures = keepMounts ? [] : await unmountGuardPoints(this.ours, this.deps.mounter, this.log);
     await this.disconnect();
     this.log.info('agent stopped', { keptMounted: keepMounts ? this.ours : failures.map((f) => f.path) });
@@ -183,6 +206,7 @@ export class Agent {
       this.log.error('kernel channel close failed', { error: (err as Error).message });
     }
     this.channel = null;
+    this.dataPath.close();
     await this.audit?.close?.();
     this.audit = null;
   }

@@ -13,6 +13,8 @@ export interface Mounter {
   unmount(path: string): Promise<void>;
   /** The current takakryptfs mounts. */
   list(): GuardMount[];
+  /** syncfs(2) of a mounted guard point; absent: nothing to flush. */
+  sync?(path: string): Promise<void>;
 }
 
 /** Result of mounting: what this call mounted and what was already there. */

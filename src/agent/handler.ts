@@ -4,6 +4,7 @@
 // when no answer comes.
 import type { Logger } from '../log/logger';
 import type { PolicyAnswer, PolicyQuery } from '../kernel/types';
+import type { KeyChoice } from '../policy/decide';
 import type { PolicyDecision, PolicyRequest } from '../policy/types';
 import type { ExeHasher } from './exe-hash';
 
@@ -12,6 +13,8 @@ export interface DecisionEngine {
   /** True when some process set carries a SHA-256 signature. */
   readonly needsSignatures: boolean;
   decide(request: PolicyRequest): PolicyDecision;
+  /** The key rules' key for a new file (the data path); absent: no key rules at all. */
+  keyChoice?(guardPoint: string, policyName: string, path: string): KeyChoice;
 }
 
 /** Where audit records go. */

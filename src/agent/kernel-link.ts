@@ -1,7 +1,7 @@
 // The kernel side of the agent over src/kernel/: the netlink channel,
 // mount(2)/umount2(2) of guard points, and uid -> name through NSS.
 import { isTakakryptError } from '../errors';
-import { KernelChannel, mount, unmount, userByUid } from '../kernel';
+import { KernelChannel, mount, syncfs, unmount, userByUid } from '../kernel';
 import type { Logger } from '../log/logger';
 import type { AgentChannel } from './daemon';
 import type { Mounter } from './guard-points';
@@ -30,6 +30,7 @@ export const addonMounter: Mounter = {
     }
   },
   list: () => listGuardMounts(),
+  sync: (path) => syncfs(path),
 };
 
 const MAX_NAMES = 4096;

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load';
 import type { Config } from '../config/types';
 import { openStore } from '../keys/store-location';
 import { compilePolicy } from '../policy/compile';
-import { decide } from '../policy/decide';
+import { decide, keyChoiceFor } from '../policy/decide';
 import { GetentResolver } from '../policy/resolver';
 import type { AgentDeps } from './daemon';
 import type { DecisionEngine } from './handler';
@@ -34,7 +34,11 @@ function compileEngine(config: Config, resolver: GetentResolver): DecisionEngine
   // A reload must see renamed users and changed group memberships.
   resolver.clear();
   const compiled = compilePolicy(config, resolver);
-  return { needsSignatures: compiled.needsExeSha256, decide: (request) => decide(compiled, request) };
+  return {
+    needsSignatures: compiled.needsExeSha256,
+    decide: (request) => decide(compiled, request),
+    keyChoice: (guardPoint, policyName, path) => keyChoiceFor(compiled, guardPoint, policyName, path),
+  };
 }
 
 async function openAudit(config: Config, resolver: GetentResolver) {

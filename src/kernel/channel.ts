@@ -1,12 +1,16 @@
 // The agent's side of the TAKAKRYPT netlink channel: open, register,
-// receive policy queries, answer them, set the policy generation, close.
-// A query that cannot be handed to the agent is denied here, never
-// dropped: the kernel would otherwise wait for its timeout.
+// receive policy queries and crypt requests, answer them, set the policy
+// generation, close. A request that cannot be handed to the agent is
+// denied (or refused with BAD_REQUEST) here, never dropped: the kernel
+// would otherwise wait for its timeout.
 import { nullLogger, type Logger } from '../log/logger';
 import { commandError, openError } from './errors';
-import { loadAddon, type NativeAddon, type NativeChannel, type NativeFault, type NativeRequest } from './native';
+import { refuseCryptReply, toCryptReply, toCryptRequest } from './crypt';
+import {
+  loadAddon, type NativeAddon, type NativeChannel, type NativeCryptRequest, type NativeFault, type NativeRequest,
+} from './native';
 import { denyReply, toQuery, toReply } from './query';
-import type { PolicyAnswer, PolicyQuery } from './types';
+import type { CryptReply, CryptRequest, PolicyAnswer, PolicyQuery } from './types';
 import { checkUint32, checkUint64 } from './validate';
 
 export interface KernelChannelOptions {
@@ -17,11 +21,13 @@ export interface KernelChannelOptions {
 
 export type QueryHandler = (query: PolicyQuery) => void;
 export type FaultHandler = (fault: NativeFault) => void;
+export type CryptHandler = (request: CryptRequest) => void;
 
 /** One open netlink channel to the kernel module. */
 export class KernelChannel {
   private queryHandler: QueryHandler | null = null;
   private faultHandler: FaultHandler | null = null;
+  private cryptHandler: CryptHandler | null = null;
   private registered = false;
   private native!: NativeChannel;
 
@@ -38,6 +44,7 @@ export class KernelChannel {
       channel.native = new addon.Channel(
         (request) => channel.receive(request),
         (fault) => channel.fault(fault),
+        (request) => channel.receiveCrypt(request),
       );
     } catch (err) {
       throw openError(err);
@@ -75,6 +82,17 @@ export class KernelChannel {
   /** Set the function that receives every policy query; it must answer each one. */
   onQuery(handler: QueryHandler): void {
     this.queryHandler = handler;
+  }
+
+  /** Set the function that receives every crypt request; it must answer each one. */
+  onCrypt(handler: CryptHandler): void {
+    this.cryptHandler = handler;
+  }
+
+  /** Send the agent's answer to one crypt request; its Buffers go out without a copy. */
+  async answerCrypt(reply: CryptReply): Promise<void> {
+    const native = toCryptReply(reply, this.addon.constants);
+    await this.command('CRYPT_REPLY', () => this.native.cryptReply(native));
   }
 
   /** Set the function told about receive-side trouble (lost or malformed messages). */
@@ -132,10 +150,29 @@ export class KernelChannel {
     }
   }
 
+  private receiveCrypt(request: NativeCryptRequest): void {
+    const crypt = toCryptRequest(request, this.addon.constants);
+    if (typeof crypt === 'string') return this.refuse(request.requestId, crypt);
+    if (!this.cryptHandler) return this.refuse(crypt.id, 'no crypt handler is set');
+    try {
+      this.cryptHandler(crypt);
+    } catch (err) {
+      this.refuse(crypt.id, `crypt handler threw: ${(err as Error).message}`);
+    }
+  }
+
   private fault(fault: NativeFault): void {
     this.log.error('kernel channel fault', { fault: fault.fault, errno: fault.code, error: fault.message });
-    if (fault.requestId !== undefined) this.deny(fault.requestId, fault.message);
+    if (fault.requestId !== undefined && fault.command === 'CRYPT_REQ') this.refuse(fault.requestId, fault.message);
+    else if (fault.requestId !== undefined) this.deny(fault.requestId, fault.message);
     this.faultHandler?.(fault);
+  }
+
+  private refuse(requestId: number, why: string): void {
+    this.log.error('crypt request refused by the channel', { requestId, reason: why });
+    this.native.cryptReply(refuseCryptReply(requestId, this.addon.constants)).catch((err: Error) => {
+      this.log.error('crypt refusal not delivered', { requestId, error: err.message });
+    });
   }
 
   private deny(requestId: number, why: string): void {

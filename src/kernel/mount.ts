@@ -1,5 +1,6 @@
-// mount(2) and umount2(2) for guard points, run off the JS thread by the
-// addon. Flags are named, not numbers, so callers cannot pass stray bits.
+// mount(2), umount2(2) and syncfs(2) for guard points, run off the JS
+// thread by the addon. Flags are named, not numbers, so callers cannot
+// pass stray bits.
 import { syscallError } from './errors';
 import { loadAddon, type NativeAddon } from './native';
 import { checkAbsolutePath, checkBoolean, checkName, checkObject } from './validate';
@@ -64,5 +65,15 @@ export async function unmount(target: string, options: UnmountOptions = {}, addo
     await addon.umount2(path, flags >>> 0);
   } catch (err) {
     throw syscallError('KERNEL_UNMOUNT_FAILED', `unmount of ${path}`, err);
+  }
+}
+
+/** Write back the filesystem mounted at `path`; KERNEL_SYNC_FAILED with the errno otherwise. */
+export async function syncfs(path: string, addon: NativeAddon = loadAddon()): Promise<void> {
+  const target = checkAbsolutePath('path', path);
+  try {
+    await addon.syncfs(target);
+  } catch (err) {
+    throw syscallError('KERNEL_SYNC_FAILED', `syncfs of ${target}`, err);
   }
 }

@@ -20,6 +20,48 @@ export interface NativeRequest {
   policyName: string;
 }
 
+/** A CRYPT_REQ as the addon decodes it; `data` is the units concatenated. */
+export interface NativeCryptRequest {
+  requestId: number;
+  op: number;
+  pid: number;
+  uid: number;
+  inode: bigint;
+  /** At most 2^53 - 1 (the addon refuses larger ones). */
+  firstUnit: number;
+  length: number;
+  /** The 4096-byte file header, when the op carries one. */
+  header?: Buffer;
+  /** Exactly `length` bytes (ENCRYPT, DECRYPT). */
+  data?: Buffer;
+  guardPoint: string;
+  /** '' when the kernel sent none (writeback). */
+  path: string;
+  policyName: string;
+}
+
+/** A CRYPT_REPLY; the addon sends `header` and `data` without copying them. */
+export interface NativeCryptReply {
+  requestId: number;
+  /** 0 or a negative errno. */
+  status: number;
+  reason: number;
+  header?: Buffer;
+  data?: Buffer;
+}
+
+/** The fixed part of a CRYPT_REQ, as encoded and decoded for tests. */
+export interface NativeCryptReq {
+  requestId: number;
+  op: number;
+  pid: number;
+  uid: number;
+  inode: bigint;
+  firstUnit: bigint;
+  length: number;
+  reserved: number;
+}
+
 /** Something that went wrong on the receive side. */
 export interface NativeFault {
   fault: 'malformed' | 'overrun' | 'socket';
@@ -27,6 +69,8 @@ export interface NativeFault {
   message: string;
   /** Set when a malformed request still had a readable id. */
   requestId?: number;
+  /** Which kind of request `requestId` belongs to. */
+  command?: 'POLICY_REQ' | 'CRYPT_REQ';
 }
 
 export interface NativeRegister {
@@ -72,6 +116,7 @@ export interface NativeChannel {
   unregister(): Promise<void>;
   setGeneration(gen: NativeGeneration): Promise<void>;
   reply(reply: NativeReply): Promise<void>;
+  cryptReply(reply: NativeCryptReply): Promise<void>;
   close(): void;
   ref(): void;
   unref(): void;
@@ -101,7 +146,15 @@ export interface NativeConstants {
   actionCount: number;
   commands: Record<string, number>;
   attributes: Record<string, number>;
-  sizes: { register: number; generation: number; policyReq: number; policyReply: number };
+  sizes: { register: number; generation: number; policyReq: number; policyReply: number; cryptReq: number; cryptReply: number };
+  dataUnitSize: number;
+  fileHeaderSize: number;
+  maxRunUnits: number;
+  cryptOps: Record<'NEW_HEADER' | 'OPEN_HEADER' | 'ENCRYPT' | 'DECRYPT', number>;
+  cryptReasons: Record<
+    'NONE' | 'NOT_ENCRYPTED' | 'HEADER_INVALID' | 'HEADER_TAMPERED' | 'KEY_MISSING' | 'NO_KEY_RULE' | 'BAD_REQUEST' | 'INTERNAL',
+    number
+  >;
   requestFlags: { DIR: number };
   replyFlags: { APPLYKEY: number; AUDIT: number };
   verdicts: { DENY: number; PERMIT: number };
@@ -111,6 +164,7 @@ export interface NativeAddon {
   Channel: new (
     onRequest: (request: NativeRequest) => void,
     onEvent: (fault: NativeFault) => void,
+    onCrypt?: (request: NativeCryptRequest) => void,
   ) => NativeChannel;
   constants: NativeConstants;
   codec: {
@@ -123,6 +177,11 @@ export interface NativeAddon {
     encodePolicyReply(v: NativeReply): Buffer;
     decodePolicyReply(b: Buffer): NativeReply;
     decodeRequestMessage(b: Buffer): NativeRequest;
+    encodeCryptReq(v: NativeCryptReq): Buffer;
+    decodeCryptReq(b: Buffer): NativeCryptReq;
+    decodeCryptReply(b: Buffer): { requestId: number; status: number; reason: number; length: number };
+    decodeCryptRequestMessage(b: Buffer): NativeCryptRequest;
+    encodeCryptReplyMessage(familyId: number, reply: NativeCryptReply): Buffer;
   };
   getpwuid(uid: number): Promise<NativeUser | null>;
   getpwnam(name: string): Promise<NativeUser | null>;
@@ -131,6 +190,7 @@ export interface NativeAddon {
   getgrouplist(user: string, gid: number): Promise<number[]>;
   mount(source: string, target: string, fstype: string, flags: number, data: string): Promise<void>;
   umount2(target: string, flags: number): Promise<void>;
+  syncfs(path: string): Promise<void>;
   mountFlags: Record<string, number>;
 }
 

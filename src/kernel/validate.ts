@@ -70,3 +70,31 @@ export function checkObject(name: string, value: unknown): Record<string, unknow
   if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(name, 'an object', value);
   return value as Record<string, unknown>;
 }
+
+/** A 32-bit signed integer from `min` to `max` (negative errnos). */
+export function checkInt32(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    invalid(name, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/** A Buffer of `min` to `max` bytes. */
+export function checkBuffer(name: string, value: unknown, min: number, max: number): Buffer {
+  if (!Buffer.isBuffer(value)) invalid(name, 'a Buffer', value);
+  if (value.length < min || value.length > max) {
+    const range = min === max ? `${min}` : `${min} to ${max}`;
+    throw createError('KERNEL_INVALID_ARGUMENT', `Expected the \`${name}\` option to be a Buffer of ${range} bytes, got ${value.length} bytes`, {
+      option: name,
+    });
+  }
+  return value;
+}
+
+/** One of the names of `table`; returns its number. */
+export function checkOneOf(name: string, value: unknown, table: Record<string, number>): number {
+  if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(table, value)) {
+    invalid(name, `one of ${Object.keys(table).join(', ')}`, value);
+  }
+  return table[value];
+}

@@ -124,3 +124,26 @@ export function decide(compiled: CompiledConfig, request: PolicyRequest): Policy
   const rule = findRule(policy, request.action, prepared);
   return outcome(policy, rule, request.action, keyFor(policy, prepared));
 }
+
+/** The policy serving a guard point and the key its key rules name for a path. */
+export interface KeyChoice {
+  /** Policy name; null when neither the guard point nor `policyName` is configured. */
+  policy: string | null;
+  /** Key name; null when the key rules say clear_key or none matches. */
+  keyName: string | null;
+}
+
+/**
+ * The key rules' answer for a file at `path` inside `guardPoint`. The
+ * configuration's guard point entry decides the policy; `policyName` (the
+ * mount's policy= option) is the fallback for a guard point mounted by hand.
+ */
+export function keyChoiceFor(compiled: CompiledConfig, guardPoint: string, policyName: string, path: string): KeyChoice {
+  const policy = compiled.guardPoints.get(guardPoint) ?? compiled.policies.get(policyName);
+  if (policy === undefined) return { policy: null, keyName: null };
+  const target = splitPath(normalisePath(path));
+  const { index, marks } = compiled;
+  const generation = marks.next();
+  markResource(index, marks, generation, target, false);
+  return { policy: policy.name, keyName: keyFor(policy, { target, exe: null, marks, generation }) };
+}

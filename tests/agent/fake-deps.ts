@@ -7,7 +7,7 @@ import type { AgentChannel, AgentDeps } from '../../src/agent/daemon';
 import type { Mounter } from '../../src/agent/guard-points';
 import type { GuardMount } from '../../src/agent/mounts';
 import type { Config } from '../../src/config/types';
-import type { PolicyAnswer, PolicyQuery } from '../../src/kernel/types';
+import type { CryptReply, CryptRequest, PolicyAnswer, PolicyQuery } from '../../src/kernel/types';
 import type { PolicyDecision, PolicyRequest } from '../../src/policy/types';
 import { decision } from './fakes';
 
@@ -45,6 +45,11 @@ export interface FakeWorld {
   lose: (why: string) => void;
   /** Deliver a query as the kernel would. */
   query(q: PolicyQuery): void;
+  /** Deliver a crypt request as the kernel would. */
+  crypt(r: CryptRequest): void;
+  cryptReplies: CryptReply[];
+  /** Guard points whose syncfs fails. */
+  syncFails: Set<string>;
   /** The decision the compiled policy gives, keyed by the policy name. */
   decide: (policy: string) => PolicyDecision;
 }
@@ -55,10 +60,14 @@ export function fakeWorld(): FakeWorld {
   mkdirSync(join(dir, 'proc', 'takakrypt'), { recursive: true });
   mkdirSync(join(dir, 'sys', 'module', 'takakrypt', 'parameters'), { recursive: true });
   let handler: ((q: PolicyQuery) => void) | null = null;
+  let cryptHandler: ((r: CryptRequest) => void) | null = null;
   const world: FakeWorld = {
     dir, keys: [], calls: [], answers: [], audits: [], table: new Map(),
     next: { config: new Error('no configuration set') },
     query: (q) => handler?.(q),
+    crypt: (r) => cryptHandler?.(r),
+    cryptReplies: [],
+    syncFails: new Set(),
     lose: () => undefined,
     decide: (policy) => decision({ policy }),
     deps: undefined as unknown as AgentDeps,
@@ -68,12 +77,18 @@ export function fakeWorld(): FakeWorld {
     onQuery: (h) => { handler = h; },
     answer: (a) => { world.answers.push(a); },
     setGeneration: (g, ttl) => { world.calls.push(`generation ${g > 0n ? '+' : '0'} ttl ${ttl}`); },
-    close: () => { world.calls.push('close'); handler = null; },
+    close: () => { world.calls.push('close'); handler = null; cryptHandler = null; },
+    onCrypt: (h) => { cryptHandler = h; },
+    answerCrypt: (r) => { world.cryptReplies.push(r); },
   };
   const mounter: Mounter = {
     list: () => [...world.table.values()],
     mount: async (path, policy) => { world.calls.push(`mount ${path}`); world.table.set(path, { path, policy }); },
     unmount: async (path) => { world.calls.push(`umount ${path}`); world.table.delete(path); },
+    sync: async (path) => {
+      world.calls.push(`sync ${path}`);
+      if (world.syncFails.has(path)) throw new Error(`syncfs of ${path} failed: EIO`);
+    },
   };
   world.deps = {
     loadConfig: () => {

@@ -4,6 +4,7 @@ import {
   loadAddon,
   type NativeAddon,
   type NativeChannel,
+  type NativeCryptRequest,
   type NativeFault,
   type NativeRequest,
 } from '../../src/kernel/native';
@@ -17,6 +18,7 @@ export class FakeKernel {
   openError: Outcome | null = null;
   onRequest: ((r: NativeRequest) => void) | null = null;
   onEvent: ((f: NativeFault) => void) | null = null;
+  onCrypt: ((r: NativeCryptRequest) => void) | null = null;
   closed = false;
 
   /** An addon whose Channel talks to this fake kernel. */
@@ -28,10 +30,11 @@ export class FakeKernel {
       familyId = 0x21;
       portId = 4242;
       droppedForeign = 0;
-      constructor(onRequest: (r: NativeRequest) => void, onEvent: (f: NativeFault) => void) {
+      constructor(onRequest: (r: NativeRequest) => void, onEvent: (f: NativeFault) => void, onCrypt?: (r: NativeCryptRequest) => void) {
         if (kernel.openError) throw kernel.openError;
         kernel.onRequest = onRequest;
         kernel.onEvent = onEvent;
+        kernel.onCrypt = onCrypt ?? null;
       }
       get closed(): boolean {
         return kernel.closed;
@@ -40,6 +43,7 @@ export class FakeKernel {
       unregister = () => kernel.command('unregister', undefined);
       setGeneration = (v: unknown) => kernel.command('setGeneration', v);
       reply = (v: unknown) => kernel.command('reply', v);
+      cryptReply = (v: unknown) => kernel.command('cryptReply', v);
       close = () => {
         kernel.sent.push(['close', undefined]);
         kernel.closed = true;
@@ -65,6 +69,14 @@ export class FakeKernel {
       guardPoint: '/gp', path: '/a.txt', policyName: 'p', ...over,
     });
   }
+}
+
+/** Ask the agent's data path something, as the kernel would (a DECRYPT of one unit by default). */
+export function cryptRequest(over: Partial<NativeCryptRequest> = {}): NativeCryptRequest {
+  return {
+    requestId: 8, op: 4, pid: 300, uid: 1000, inode: 99n, firstUnit: 0, length: 10,
+    header: Buffer.alloc(4096), data: Buffer.alloc(10), guardPoint: '/gp', path: '/a.txt', policyName: 'p', ...over,
+  };
 }
 
 /** An Error like the addon's: message, errno name and call. */

@@ -35,7 +35,7 @@ export function headerStruct(name: string): HeaderField[] {
   if (!body) throw new Error(`expected packed struct ${name} in ${HEADER_PATH}, found none`);
   const fields: HeaderField[] = [];
   let offset = 0;
-  for (const m of body[1].matchAll(/__u(32|64)\s+(\w+);/g)) {
+  for (const m of body[1].matchAll(/__[us](32|64)\s+(\w+);/g)) {
     const size = m[1] === '64' ? 8 : 4;
     fields.push({ name: m[2], size, offset });
     offset += size;

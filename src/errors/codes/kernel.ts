@@ -12,5 +12,6 @@ export const kernelCodes = {
   KERNEL_INVALID_ARGUMENT: 'an argument to the kernel wrapper has the wrong type or range',
   KERNEL_MOUNT_FAILED: 'mount(2) failed',
   KERNEL_UNMOUNT_FAILED: 'umount2(2) failed',
+  KERNEL_SYNC_FAILED: 'syncfs(2) of a guard point failed',
   KERNEL_NSS_FAILED: 'a user or group look-up through NSS failed',
 } as const;

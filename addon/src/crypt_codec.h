@@ -1,0 +1,70 @@
+// The data path's codec: a CRYPT_REQ message to a native request (its
+// data units gathered into one block) and a CRYPT_REPLY written straight
+// from the JS Buffers it answers with.
+#pragma once
+
+#include <napi.h>
+#include <sys/uio.h>
+#include <takakrypt.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "netlink.h"
+
+namespace tk {
+
+// The largest first_unit a JS number holds exactly (2^53 - 1).
+constexpr uint64_t kMaxSafeUnit = 9007199254740991ULL;
+
+// A decoded CRYPT_REQ. `header` and `data` are heap blocks handed over to
+// JS as Buffers (zeroed when collected: they may hold plaintext).
+struct CryptRequest {
+  CryptRequest() = default;
+  CryptRequest(const CryptRequest&) = delete;
+  CryptRequest& operator=(const CryptRequest&) = delete;
+  // Blocks never handed to JS (a refused or undelivered request) are
+  // wiped here.
+  ~CryptRequest();
+
+  takakrypt_crypt_req fixed = {};
+  std::string guard_point;
+  std::string path;
+  std::string policy_name;
+  std::unique_ptr<uint8_t[]> header;  // TAKAKRYPT_FILE_HEADER_SIZE bytes
+  uint8_t* data = nullptr;  // fixed.length bytes from the block pool
+};
+
+// Decode the attributes of a CRYPT_REQ. On failure returns false and says
+// why in `why`; `out->fixed.request_id` is set whenever the fixed part was
+// readable, so that the request can still be refused.
+bool DecodeCryptRequest(const uint8_t* attrs, size_t len, CryptRequest* out,
+                        std::string* why);
+
+// The JS object for a decoded request; takes its header and data blocks.
+Napi::Object CryptRequestToJs(Napi::Env env, CryptRequest* req);
+
+// A CRYPT_REPLY ready to send: the fixed part in `head`, then `parts`
+// pointing into the caller's Buffers (valid while they are alive).
+struct CryptReplyMessage {
+  explicit CryptReplyMessage(uint16_t family);
+  NlMessage head;
+  std::vector<iovec> parts;
+  std::vector<nlattr> attr_headers;
+};
+
+// Read a reply object {requestId, status, reason, header?, data?} and lay
+// out its message; false with a pending TypeError if a field is wrong.
+bool CryptReplyFromJs(Napi::Object obj, CryptReplyMessage* out);
+
+// Read the fixed part of a request, for the codec's test entry points.
+bool CryptReqFromJs(Napi::Object obj, takakrypt_crypt_req* out);
+
+// Add the crypt codec's test entry points and constants to `codec` and
+// `constants`.
+void InitCryptCodec(Napi::Env env, Napi::Object codec, Napi::Object constants);
+
+}  // namespace tk

@@ -1,0 +1,142 @@
+// The data path's replies: a CRYPT_REPLY laid out as pieces pointing into
+// the JS Buffers it answers with, and the fixed part of a CRYPT_REQ for the
+// codec's test entry points.
+#include <string.h>
+
+#include <limits>
+
+#include "codec.h"
+#include "crypt_codec.h"
+#include "errors.h"
+
+namespace tk {
+
+namespace {
+
+constexpr size_t kUnit = TAKAKRYPT_DATA_UNIT_SIZE;
+constexpr size_t kMaxRunBytes = TAKAKRYPT_MAX_RUN_UNITS * kUnit;
+constexpr uint8_t kPadding[NLA_ALIGNTO] = {0, 0, 0, 0};
+
+}  // namespace
+
+CryptReplyMessage::CryptReplyMessage(uint16_t family)
+    : head(family, NLM_F_REQUEST | NLM_F_ACK, TAKAKRYPT_CMD_CRYPT_REPLY,
+           TAKAKRYPT_GENL_VERSION) {
+  // iovecs point at these headers: no reallocation once laid out.
+  attr_headers.reserve(TAKAKRYPT_MAX_RUN_UNITS + 1);
+}
+
+namespace {
+
+// One attribute as three iovecs: its header, the caller's bytes, padding.
+void AddPart(CryptReplyMessage* m, uint16_t type, const uint8_t* p,
+             size_t len) {
+  m->attr_headers.push_back(
+      {static_cast<uint16_t>(NLA_HDRLEN + len), type});
+  m->parts.push_back({&m->attr_headers.back(), NLA_HDRLEN});
+  m->parts.push_back({const_cast<uint8_t*>(p), len});
+  size_t pad = NLA_ALIGN(len) - len;
+  if (pad > 0) m->parts.push_back({const_cast<uint8_t*>(kPadding), pad});
+}
+
+// Optional Buffer field `key`: absent (null data) or at most `max` bytes.
+bool GetBytes(Napi::Object obj, const char* key, size_t min, size_t max,
+              const uint8_t** data, size_t* len) {
+  Napi::Value v = obj.Get(key);
+  *data = nullptr;
+  *len = 0;
+  if (v.IsUndefined()) return true;
+  if (v.IsBuffer()) {
+    Napi::Buffer<uint8_t> b = v.As<Napi::Buffer<uint8_t>>();
+    if (b.Length() >= min && b.Length() <= max) {
+      *data = b.Data();
+      *len = b.Length();
+      return true;
+    }
+  }
+  ThrowTypeError(obj.Env(), std::string("expected `") + key +
+                                "` to be a Buffer of " + std::to_string(min) +
+                                " to " + std::to_string(max) + " bytes");
+  return false;
+}
+
+bool GetI32(Napi::Object obj, const char* key, int32_t* out) {
+  Napi::Value v = obj.Get(key);
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (d >= std::numeric_limits<int32_t>::min() &&
+        d <= std::numeric_limits<int32_t>::max() &&
+        d == static_cast<double>(static_cast<int32_t>(d))) {
+      *out = static_cast<int32_t>(d);
+      return true;
+    }
+  }
+  ThrowTypeError(obj.Env(), std::string("expected `") + key +
+                                "` to be a 32-bit signed integer");
+  return false;
+}
+
+}  // namespace
+
+bool CryptReplyFromJs(Napi::Object obj, CryptReplyMessage* out) {
+  takakrypt_crypt_reply r = {};
+  uint32_t id = 0, reason = 0;
+  int32_t status = 0;
+  const uint8_t *header, *data;
+  size_t header_len, data_len;
+  if (!GetU32(obj, "requestId", &id) || !GetI32(obj, "status", &status) ||
+      !GetU32(obj, "reason", &reason) ||
+      !GetBytes(obj, "header", TAKAKRYPT_FILE_HEADER_SIZE,
+                TAKAKRYPT_FILE_HEADER_SIZE, &header, &header_len) ||
+      !GetBytes(obj, "data", 1, kMaxRunBytes, &data, &data_len))
+    return false;
+  r.request_id = id;
+  r.status = status;
+  r.reason = reason;
+  r.length = static_cast<uint32_t>(data_len);
+  out->head.PutAttr(TAKAKRYPT_A_CRYPT_REPLY, &r, sizeof(r));
+  if (header != nullptr)
+    AddPart(out, TAKAKRYPT_A_FILE_HEADER, header, header_len);
+  for (size_t off = 0; off < data_len; off += kUnit) {
+    size_t n = data_len - off < kUnit ? data_len - off : kUnit;
+    AddPart(out, TAKAKRYPT_A_DATA, data + off, n);
+  }
+  return true;
+}
+
+namespace {
+
+// Field `key` as a 64-bit unsigned bigint (tests encode any value).
+bool GetBig(Napi::Object obj, const char* key, uint64_t* out) {
+  Napi::Value v = obj.Get(key);
+  bool lossless = false;
+  if (v.IsBigInt()) *out = v.As<Napi::BigInt>().Uint64Value(&lossless);
+  if (lossless) return true;
+  ThrowTypeError(obj.Env(), std::string("expected `") + key +
+                                "` to be a 64-bit unsigned bigint");
+  return false;
+}
+
+}  // namespace
+
+bool CryptReqFromJs(Napi::Object obj, takakrypt_crypt_req* out) {
+  uint32_t id, op, pid, uid, length, reserved;
+  uint64_t inode, first_unit;
+  if (!GetU32(obj, "requestId", &id) || !GetU32(obj, "op", &op) ||
+      !GetU32(obj, "pid", &pid) || !GetU32(obj, "uid", &uid) ||
+      !GetBig(obj, "inode", &inode) || !GetBig(obj, "firstUnit", &first_unit) ||
+      !GetU32(obj, "length", &length) || !GetU32(obj, "reserved", &reserved))
+    return false;
+  // Packed fields have no address to hand out, hence the temporaries.
+  out->request_id = id;
+  out->op = op;
+  out->pid = pid;
+  out->uid = uid;
+  out->inode = inode;
+  out->first_unit = first_unit;
+  out->length = length;
+  out->reserved = reserved;
+  return true;
+}
+
+}  // namespace tk

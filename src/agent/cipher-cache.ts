@@ -1,0 +1,81 @@
+// The data path's file ciphers, kept by file header so that the ENCRYPT
+// and DECRYPT requests of an open file skip HKDF and the header check.
+// Bounded, least recently used first out; every cipher that leaves is
+// disposed, which zeroes its keys.
+import { OFFSET } from '../crypto/constants';
+import type { FileCipher } from '../crypto/file-cipher';
+
+/** Files whose ciphers are kept when no capacity is given. */
+export const DEFAULT_CIPHER_CACHE_SIZE = 4096;
+
+interface Entry {
+  header: Buffer;
+  cipher: FileCipher;
+}
+
+/** File header -> FileCipher, at most `capacity` of them. */
+export class CipherCache {
+  // A Map iterates in insertion order: re-inserting on use keeps the least
+  // recently used entry first.
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(readonly capacity: number = DEFAULT_CIPHER_CACHE_SIZE) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`expected a cipher cache capacity of at least 1, got ${capacity}`);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The cipher opened for exactly this header, or undefined. */
+  get(header: Buffer): FileCipher | undefined {
+    const tag = tagOf(header);
+    const entry = this.entries.get(tag);
+    // The tag only finds the entry; a header that differs elsewhere with
+    // the same tag is another (forged) header and must be opened itself.
+    if (entry === undefined || !entry.header.equals(header)) return undefined;
+    this.entries.delete(tag);
+    this.entries.set(tag, entry);
+    return entry.cipher;
+  }
+
+  /**
+   * Keep `cipher` for `header` and return the cipher to use: an equal
+   * header already cached (opened meanwhile by another request) wins and
+   * `cipher` is disposed.
+   */
+  put(header: Buffer, cipher: FileCipher): FileCipher {
+    const tag = tagOf(header);
+    const existing = this.entries.get(tag);
+    if (existing !== undefined && existing.header.equals(header) && existing.cipher !== cipher) {
+      cipher.dispose();
+      return this.get(header) as FileCipher;
+    }
+    if (existing !== undefined && existing.cipher !== cipher) existing.cipher.dispose();
+    this.entries.delete(tag);
+    this.entries.set(tag, { header: Buffer.from(header), cipher });
+    this.evict();
+    return cipher;
+  }
+
+  /** Dispose every cipher (stop, reload). */
+  clear(): void {
+    for (const entry of this.entries.values()) entry.cipher.dispose();
+    this.entries.clear();
+  }
+
+  private evict(): void {
+    while (this.entries.size > this.capacity) {
+      const [tag, oldest] = this.entries.entries().next().value as [string, Entry];
+      this.entries.delete(tag);
+      oldest.cipher.dispose();
+    }
+  }
+}
+
+// The header's MAC: 32 bytes that differ between any two files.
+function tagOf(header: Buffer): string {
+  return header.toString('base64', OFFSET.mac, OFFSET.mac + 32);
+}

@@ -1,0 +1,165 @@
+// The data-path handler: one CryptRequest in, one CryptReply out. New
+// files get a header under the key their key rule names (latest version);
+// existing files are opened from their header; data units are transformed
+// in place. Every failure is answered with its reason, audited and logged
+// at warn level. It never throws.
+import { createFileCipher, fileCipherFromHeader, type FileCipher } from '../crypto/file-cipher';
+import { HEADER_SIZE } from '../crypto/constants';
+import { parseHeader, type FileHeader } from '../crypto/header';
+import { isTakakryptError } from '../errors';
+import type { CryptReply, CryptRequest } from '../kernel/types';
+import type { KeyMaterial, KeyProvider } from '../keys/provider';
+import type { Logger } from '../log/logger';
+import type { CipherCache } from './cipher-cache';
+import { auditEntry, classify, CryptFailure, fileOf, statusFor } from './crypt-failure';
+import type { AuditSink, HandlerSnapshot } from './handler';
+
+/** What the crypt handler uses, injected so that tests can replace any of it. */
+export interface CryptHandlerDeps {
+  /** The current configuration's engine; its keyChoice() applies the key rules. */
+  snapshot: () => HandlerSnapshot;
+  /** The open key store; null when the agent has none. */
+  keys: () => KeyProvider | null;
+  answer: (reply: CryptReply) => void | Promise<void>;
+  audit: AuditSink;
+  cache: CipherCache;
+  logger: Logger;
+  /** Where task details for audit records are read; /proc by default. */
+  procRoot?: string;
+}
+
+/** Build the handler given to KernelChannel.onCrypt. */
+export function createCryptHandler(deps: CryptHandlerDeps): (request: CryptRequest) => Promise<void> {
+  return async (request) => {
+    let reply: CryptReply;
+    // Header requests come once per file: worth a debug line. Data
+    // requests come per 120 KiB: only their failures are logged.
+    if (request.op === 'NEW_HEADER' || request.op === 'OPEN_HEADER') {
+      deps.logger.debug('crypt header request', {
+        requestId: request.id, op: request.op, guardPoint: request.guardPoint, file: fileOf(request), pid: request.pid, uid: request.uid,
+      });
+    }
+    try {
+      reply = await serve(request, deps);
+    } catch (err) {
+      const failure = classify(err);
+      reply = { id: request.id, status: statusFor(failure.reason), reason: failure.reason };
+      await report(request, failure, deps);
+    }
+    try {
+      await deps.answer(reply);
+    } catch (err) {
+      // The kernel fails the operation on its own when no answer comes.
+      deps.logger.error('crypt reply not delivered', { requestId: request.id, op: request.op, error: (err as Error).message });
+    }
+  };
+}
+
+async function serve(request: CryptRequest, deps: CryptHandlerDeps): Promise<CryptReply> {
+  const ok = { id: request.id, status: 0, reason: 'NONE' as const };
+  switch (request.op) {
+    case 'NEW_HEADER':
+      return { ...ok, header: await newHeader(request, deps) };
+    case 'OPEN_HEADER':
+      if (request.length < HEADER_SIZE) {
+        throw new CryptFailure('NOT_ENCRYPTED', `the lower file has ${request.length} header bytes, expected ${HEADER_SIZE}: it holds plaintext`);
+      }
+      await withCipher(need(request.header, 'file header'), deps, () => undefined);
+      return ok;
+    case 'ENCRYPT':
+    case 'DECRYPT': {
+      const data = need(request.data, 'data');
+      await withCipher(need(request.header, 'file header'), deps, (cipher) => {
+        if (request.op === 'ENCRYPT') cipher.encryptUnits(request.firstUnit, data, data);
+        else cipher.decryptUnits(request.firstUnit, data, data);
+      });
+      return { ...ok, data };
+    }
+  }
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new CryptFailure('BAD_REQUEST', `expected a ${what} in the request, got none`);
+  return value;
+}
+
+async function newHeader(request: CryptRequest, deps: CryptHandlerDeps): Promise<Buffer> {
+  const { engine } = deps.snapshot();
+  const choice = engine.keyChoice?.(request.guardPoint, request.policyName, request.path) ?? { policy: null, keyName: null };
+  if (choice.policy === null) {
+    throw new CryptFailure('NO_KEY_RULE', `guard point ${request.guardPoint} has no policy in the configuration, and policy=${request.policyName} names none either`);
+  }
+  if (choice.keyName === null) {
+    throw new CryptFailure('NO_KEY_RULE', `policy ${choice.policy} has no key rule with a key for ${fileOf(request)}`);
+  }
+  const key = await fetchKey(deps, choice.keyName);
+  try {
+    const { header, cipher } = createFileCipher(key);
+    deps.cache.put(header, cipher);
+    return header;
+  } finally {
+    key.material.fill(0);
+  }
+}
+
+/**
+ * Run `use` with the cached cipher of `header`, or one opened (and checked)
+ * from the key store. `use` runs in the same turn the cipher is taken from
+ * the cache: a reload or stop clearing the cache meanwhile cannot dispose
+ * it under `use`.
+ */
+async function withCipher<T>(header: Buffer, deps: CryptHandlerDeps, use: (cipher: FileCipher) => T): Promise<T> {
+  const cached = deps.cache.get(header);
+  if (cached !== undefined) return use(cached);
+  const parsed = parseHeader(header);
+  const key = await fetchKey(deps, parsed.keyName, parsed);
+  let cipher: FileCipher;
+  try {
+    cipher = deps.cache.put(header, fileCipherFromHeader(header, key));
+  } catch (err) {
+    if (err instanceof CryptFailure) throw err;
+    const failure = classify(err);
+    throw new CryptFailure(failure.reason, failure.words, parsed.keyName);
+  } finally {
+    key.material.fill(0);
+  }
+  return use(cipher);
+}
+
+// Key store failures all mean "no usable key": KEY_MISSING, naming it.
+async function fetchKey(deps: CryptHandlerDeps, name: string, header?: FileHeader): Promise<KeyMaterial> {
+  const which = header === undefined ? `key ${name}` : `key ${name} version ${header.keyVersion}`;
+  const provider = deps.keys();
+  if (provider === null) throw new CryptFailure('KEY_MISSING', `${which} is not available: no key store is open`, name);
+  try {
+    return await provider.getKey(name, header?.keyVersion);
+  } catch (err) {
+    if (isTakakryptError(err, 'KEYS_NOT_FOUND') || isTakakryptError(err, 'KEYS_VERSION_NOT_FOUND')) {
+      throw new CryptFailure('KEY_MISSING', `${which} is not in the key store`, name);
+    }
+    throw new CryptFailure('KEY_MISSING', `${which} could not be read: ${(err as Error).message}`, name);
+  }
+}
+
+async function report(request: CryptRequest, failure: CryptFailure, deps: CryptHandlerDeps): Promise<void> {
+  deps.logger.warn('crypt request failed', {
+    requestId: request.id, op: request.op, reason: failure.reason, guardPoint: request.guardPoint,
+    file: fileOf(request), uid: request.uid, pid: request.pid, error: failure.words,
+  });
+  try {
+    const policy = policyOf(request, deps);
+    const entry = auditEntry(request, failure, policy, deps.procRoot ?? '/proc');
+    await deps.audit.record(entry.request, entry.decision);
+  } catch (err) {
+    deps.logger.error('audit record not written', { requestId: request.id, error: (err as Error).message });
+  }
+}
+
+function policyOf(request: CryptRequest, deps: CryptHandlerDeps): string {
+  try {
+    const choice = deps.snapshot().engine.keyChoice?.(request.guardPoint, request.policyName, request.path || '/');
+    return choice?.policy ?? request.policyName;
+  } catch {
+    return request.policyName;
+  }
+}

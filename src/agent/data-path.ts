@@ -1,0 +1,70 @@
+// The agent's data path state: the key store it serves crypt requests
+// from, the cache of file ciphers, and the flush of guard points before
+// the agent lets go of the kernel.
+import type { Config } from '../config/types';
+import type { CryptReply, CryptRequest } from '../kernel/types';
+import type { KeyProvider } from '../keys/provider';
+import type { Logger } from '../log/logger';
+import { CipherCache } from './cipher-cache';
+import { createCryptHandler } from './crypt-handler';
+import type { Mounter } from './guard-points';
+import type { AuditSink, HandlerSnapshot } from './handler';
+import { requiredKeys } from './keys-check';
+
+type KeyOpener = (config: Config) => Promise<KeyProvider> | KeyProvider;
+
+/** Keys and ciphers of a running agent; one per Agent. */
+export class DataPath {
+  readonly cache = new CipherCache();
+  private keys: KeyProvider | null = null;
+
+  constructor(private readonly openKeys: KeyOpener, private readonly log: Logger) {}
+
+  /** Open the key store the configuration names (none when no key rule names a key). */
+  async open(config: Config): Promise<void> {
+    const next = requiredKeys(config).size === 0 ? null : await this.openKeys(config);
+    this.closeKeys();
+    this.keys = next;
+    // Cached ciphers were opened under the previous key store: a key
+    // removed from the store must stop working at the reload.
+    this.cache.clear();
+  }
+
+  /** The crypt handler, answering through `answer`. */
+  handler(deps: {
+    snapshot: () => HandlerSnapshot;
+    answer: (reply: CryptReply) => void | Promise<void>;
+    audit: AuditSink;
+    procRoot: string;
+  }): (request: CryptRequest) => Promise<void> {
+    return createCryptHandler({ ...deps, keys: () => this.keys, cache: this.cache, logger: this.log });
+  }
+
+  /**
+   * syncfs every guard point while the agent is still registered, so that
+   * dirty pages are encrypted and written before the kernel loses its
+   * agent. A failure is logged and the next guard point is flushed.
+   */
+  async flush(mounter: Mounter): Promise<void> {
+    if (mounter.sync === undefined) return;
+    for (const { path } of mounter.list()) {
+      try {
+        await mounter.sync(path);
+        this.log.info('guard point flushed', { path });
+      } catch (err) {
+        this.log.warn('guard point flush failed', { path, error: (err as Error).message });
+      }
+    }
+  }
+
+  /** Dispose every cipher and close the key store. */
+  close(): void {
+    this.cache.clear();
+    this.closeKeys();
+  }
+
+  private closeKeys(): void {
+    (this.keys as { close?: () => void } | null)?.close?.();
+    this.keys = null;
+  }
+}

@@ -1,0 +1,71 @@
+import { CipherCache } from '../../src/agent/cipher-cache';
+import { createFileCipher, type FileCipher } from '../../src/crypto';
+import { isTakakryptError } from '../../src/errors';
+import { testOnlyKey } from '../crypto/helpers';
+
+function fileCipher(): { header: Buffer; cipher: FileCipher } {
+  return createFileCipher(testOnlyKey());
+}
+
+function disposed(cipher: FileCipher): boolean {
+  try {
+    cipher.encryptUnits(0, Buffer.alloc(16));
+    return false;
+  } catch (err) {
+    return isTakakryptError(err, 'CRYPTO_CIPHER_DISPOSED');
+  }
+}
+
+describe('CipherCache', () => {
+  test('least recently used out first, and disposed', () => {
+    const cache = new CipherCache(2);
+    const [a, b, c] = [fileCipher(), fileCipher(), fileCipher()];
+    cache.put(a.header, a.cipher);
+    cache.put(b.header, b.cipher);
+    expect(cache.get(a.header)).toBe(a.cipher); // a is now the most recent
+    cache.put(c.header, c.cipher);
+    expect([cache.size, cache.get(b.header), disposed(b.cipher)]).toEqual([2, undefined, true]);
+    expect([cache.get(a.header), cache.get(c.header)]).toEqual([a.cipher, c.cipher]);
+    expect([disposed(a.cipher), disposed(c.cipher)]).toEqual([false, false]);
+  });
+
+  test('a header equal to a cached one keeps the cached cipher and disposes the newcomer', () => {
+    const cache = new CipherCache(4);
+    const a = fileCipher();
+    cache.put(a.header, a.cipher);
+    const twin = createFileCipher(testOnlyKey(), a.cipher.header.nonce);
+    expect(twin.header.equals(a.header)).toBe(true);
+    expect(cache.put(twin.header, twin.cipher)).toBe(a.cipher);
+    expect([disposed(twin.cipher), disposed(a.cipher), cache.size]).toEqual([true, false, 1]);
+  });
+
+  test('a header with the same MAC but other bytes is not a hit', () => {
+    const cache = new CipherCache(4);
+    const a = fileCipher();
+    cache.put(a.header, a.cipher);
+    const forged = Buffer.from(a.header);
+    forged[40] ^= 1;
+    expect(cache.get(forged)).toBeUndefined();
+  });
+
+  test('the cached header is a copy: changing the caller\'s Buffer changes nothing', () => {
+    const cache = new CipherCache(4);
+    const a = fileCipher();
+    const original = Buffer.from(a.header);
+    cache.put(a.header, a.cipher);
+    a.header.fill(0);
+    expect(cache.get(original)).toBe(a.cipher);
+  });
+
+  test('clear disposes every cipher', () => {
+    const cache = new CipherCache(4);
+    const all = [fileCipher(), fileCipher()];
+    for (const { header, cipher } of all) cache.put(header, cipher);
+    cache.clear();
+    expect([cache.size, ...all.map(({ cipher }) => disposed(cipher))]).toEqual([0, true, true]);
+  });
+
+  test.each([0, -1, 1.5])('capacity %p is refused', (capacity) => {
+    expect(() => new CipherCache(capacity)).toThrow(new RangeError(`expected a cipher cache capacity of at least 1, got ${capacity}`));
+  });
+});

@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DATA_UNIT_SIZE, EncryptedFile, HEADER_SIZE, parseHeader } from '../../src/crypto';
+import { pattern } from '../crypto/helpers';
+import { crypt, cryptWorld, GUARD_POINT, unitsRequest } from './crypt-world';
+
+const U = DATA_UNIT_SIZE;
+
+describe('NEW_HEADER', () => {
+  test('a header under the latest version of the key the key rule names', async () => {
+    const world = await cryptWorld();
+    const reply = await world.handle(crypt({}));
+    expect([reply.id, reply.status, reply.reason, reply.header?.length, reply.data]).toEqual([3, 0, 'NONE', HEADER_SIZE, undefined]);
+    const header = parseHeader(reply.header as Buffer);
+    expect([header.keyName, header.keyVersion]).toEqual(['k1', 2]);
+    expect(world.fetches).toEqual([['k1', undefined]]);
+    expect(world.cache.size).toBe(1);
+  });
+
+  test('two new files get different headers', async () => {
+    const world = await cryptWorld();
+    const a = await world.handle(crypt({ id: 1 }));
+    const b = await world.handle(crypt({ id: 2 }));
+    expect(a.header?.equals(b.header as Buffer)).toBe(false);
+  });
+
+  test('an unknown guard point falls back to the policy= mount option', async () => {
+    const world = await cryptWorld();
+    const reply = await world.handle(crypt({ guardPoint: '/mnt/manual', policyName: 'p' }));
+    expect([reply.status, reply.reason]).toEqual([0, 'NONE']);
+  });
+});
+
+describe('round trip and the reference writer', () => {
+  test.each([
+    ['one whole unit at unit 0', U, 0],
+    ['a short single unit', 100, 0],
+    ['30 units ending short, at unit 5', 29 * U + 17, 5],
+    ['30 whole units at unit 1000', 30 * U, 1000],
+  ])('%s: ENCRYPT equals EncryptedFile, DECRYPT gives the plaintext back', async (_name, length, firstUnit) => {
+    const world = await cryptWorld();
+    const header = (await world.handle(crypt({}))).header as Buffer;
+    const plaintext = pattern(length, length + firstUnit);
+
+    const encrypted = await world.handle(unitsRequest('ENCRYPT', header, plaintext, firstUnit));
+    expect([encrypted.status, encrypted.reason, encrypted.data?.length]).toEqual([0, 'NONE', length]);
+    const ciphertext = encrypted.data as Buffer;
+    expect(ciphertext.equals(plaintext)).toBe(false);
+
+    // The reference writer, given the same key and nonce, writes the same header and units.
+    const parsed = parseHeader(header);
+    const key = await world.store.getKey(parsed.keyName, parsed.keyVersion);
+    const lower = join(mkdtempSync(join(tmpdir(), 'tk-ref-')), 'lower');
+    const file = EncryptedFile.create(lower, key, { nonce: parsed.nonce });
+    key.material.fill(0);
+    file.write(firstUnit * U, plaintext);
+    file.close();
+    const bytes = readFileSync(lower);
+    expect(bytes.subarray(0, HEADER_SIZE).equals(header)).toBe(true);
+    expect(bytes.subarray(HEADER_SIZE + firstUnit * U).equals(ciphertext)).toBe(true);
+
+    const decrypted = await world.handle(unitsRequest('DECRYPT', header, ciphertext, firstUnit));
+    expect(decrypted.data?.equals(plaintext)).toBe(true);
+  });
+
+  test('the reply carries the request Buffer itself, transformed in place', async () => {
+    const world = await cryptWorld();
+    const header = (await world.handle(crypt({}))).header as Buffer;
+    const request = unitsRequest('ENCRYPT', header, pattern(2 * U));
+    const reply = await world.handle(request);
+    expect(reply.data).toBe(request.data);
+  });
+});
+
+describe('the cipher cache', () => {
+  test('data requests after NEW_HEADER or OPEN_HEADER fetch no key', async () => {
+    const world = await cryptWorld();
+    const header = (await world.handle(crypt({}))).header as Buffer;
+    await world.handle(unitsRequest('ENCRYPT', header, pattern(U)));
+    await world.handle(crypt({ op: 'OPEN_HEADER', header, length: HEADER_SIZE }));
+    expect(world.fetches).toEqual([['k1', undefined]]);
+  });
+
+  test('a header not cached is opened from the store at its own version, then cached', async () => {
+    const world = await cryptWorld();
+    const header = (await world.handle(crypt({}))).header as Buffer;
+    const ciphertext = (await world.handle(unitsRequest('ENCRYPT', header, pattern(3 * U)))).data as Buffer;
+    world.cache.clear();
+    const opened = await world.handle(crypt({ op: 'OPEN_HEADER', header, length: HEADER_SIZE }));
+    const decrypted = await world.handle(unitsRequest('DECRYPT', header, ciphertext));
+    expect([opened.status, opened.reason, decrypted.data?.equals(pattern(3 * U))]).toEqual([0, 'NONE', true]);
+    expect(world.fetches).toEqual([['k1', undefined], ['k1', 2]]);
+  });
+
+  test('a cache cleared (reload, stop) while a request is in flight does not dispose its cipher under it', async () => {
+    const world = await cryptWorld();
+    const header = (await world.handle(crypt({}))).header as Buffer;
+    const pending = world.handle(unitsRequest('ENCRYPT', header, pattern(U)));
+    world.cache.clear();
+    expect([(await pending).status, (await pending).reason]).toEqual([0, 'NONE']);
+  });
+
+  test('eviction disposes: a file pushed out is opened again from the store', async () => {
+    const world = await cryptWorld(1);
+    const first = (await world.handle(crypt({ id: 1 }))).header as Buffer;
+    await world.handle(crypt({ id: 2, path: '/other.db' }));
+    expect(world.cache.size).toBe(1);
+    const reply = await world.handle(unitsRequest('ENCRYPT', first, pattern(U)));
+    expect([reply.status, world.fetches]).toEqual([0, [['k1', undefined], ['k1', undefined], ['k1', 2]]]);
+  });
+});
+
+test('guard point and path reach the key rules', async () => {
+  const world = await cryptWorld();
+  const reply = await world.handle(crypt({ guardPoint: GUARD_POINT, path: '/deep/down/x.db' }));
+  expect(parseHeader(reply.header as Buffer).keyName).toBe('k1');
+});

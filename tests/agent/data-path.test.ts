@@ -1,0 +1,92 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent } from '../../src/agent/daemon';
+import { parseHeader } from '../../src/crypto';
+import type { CryptRequest } from '../../src/kernel/types';
+import { memoryProvider, testOnlyKey } from '../crypto/helpers';
+import { config, fakeWorld, FakeWorld } from './fake-deps';
+import { memoryLogger } from './fakes';
+
+let world: FakeWorld;
+let gp1: string;
+let gp2: string;
+beforeEach(() => {
+  world = fakeWorld();
+  [gp1, gp2] = ['gp1', 'gp2'].map((name) => join(world.dir, name));
+  for (const dir of [gp1, gp2]) mkdirSync(dir);
+  world.next.config = config(world.dir, [gp1, gp2], ['k1']);
+  world.keys = ['k1'];
+  world.deps.openKeys = () => memoryProvider([testOnlyKey('k1', 1), testOnlyKey('k1', 3)]);
+  world.deps.compile = () => ({
+    needsSignatures: false,
+    decide: () => world.decide('p1'),
+    keyChoice: () => ({ policy: 'p1', keyName: 'k1' }),
+  });
+});
+afterEach(() => rmSync(world.dir, { recursive: true, force: true }));
+
+async function started(): Promise<{ agent: Agent; lines: () => Record<string, unknown>[] }> {
+  const { logger, lines } = memoryLogger();
+  const agent = new Agent(world.deps, logger);
+  await agent.start(await agent.prepare(join(world.dir, 'config.yaml')));
+  return { agent, lines };
+}
+
+const newHeader = (id: number): CryptRequest => ({
+  id, op: 'NEW_HEADER', pid: 0, uid: 0, inode: '5', firstUnit: 0, length: 0, guardPoint: gp1, path: '/a', policyName: 'p1',
+});
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+test('a started agent serves crypt requests with the latest key version', async () => {
+  const { agent } = await started();
+  world.crypt(newHeader(1));
+  await settle();
+  expect(world.cryptReplies.map((r) => [r.id, r.status, r.reason])).toEqual([[1, 0, 'NONE']]);
+  expect(parseHeader(world.cryptReplies[0].header as Buffer).keyVersion).toBe(3);
+  await agent.stop(false);
+});
+
+test.each([
+  ['stop', false, ['sync GP1', 'sync GP2', 'umount GP2', 'umount GP1', 'close']],
+  ['stop --keep-mounts', true, ['sync GP1', 'sync GP2', 'close']],
+])('%s flushes every guard point while still registered', async (_name, keepMounts, calls) => {
+  const { agent } = await started();
+  world.calls.length = 0;
+  await agent.stop(keepMounts);
+  expect(world.calls).toEqual(calls.map((c) => c.replace('GP1', gp1).replace('GP2', gp2)));
+});
+
+test('a flush that fails is logged and the others go on', async () => {
+  const { agent, lines } = await started();
+  world.syncFails.add(gp1);
+  world.calls.length = 0;
+  await agent.stop(true);
+  expect(world.calls).toEqual([`sync ${gp1}`, `sync ${gp2}`, 'close']);
+  expect(lines().filter((l) => l.message === 'guard point flush failed')).toEqual([
+    expect.objectContaining({ level: 'warn', path: gp1, error: `syncfs of ${gp1} failed: EIO` }),
+  ]);
+});
+
+test('after a lost channel nothing is flushed (nothing could encrypt)', async () => {
+  const { agent } = await started();
+  world.lose('ENOBUFS: socket failed');
+  world.calls.length = 0;
+  await agent.stop(true);
+  expect(world.calls).toEqual(['close']);
+});
+
+test('a reload empties the cipher cache: the next data request opens its header from the new key store', async () => {
+  const { agent } = await started();
+  world.crypt(newHeader(1));
+  await settle();
+  const header = world.cryptReplies[0].header as Buffer;
+  await agent.reload(await agent.prepare(join(world.dir, 'config.yaml')));
+  let fetched = 0;
+  const provider = memoryProvider([testOnlyKey('k1', 3)]);
+  world.deps.openKeys = () => ({ ...provider, getKey: (n, v) => { fetched += 1; return provider.getKey(n, v); } });
+  await agent.reload(await agent.prepare(join(world.dir, 'config.yaml')));
+  world.crypt({ ...newHeader(2), op: 'DECRYPT', header, data: Buffer.alloc(16), length: 16 });
+  await settle();
+  expect([world.cryptReplies[1].reason, fetched]).toEqual(['NONE', 1]);
+  await agent.stop(false);
+});
