@@ -37,9 +37,9 @@ test-vm: node module
 demo: all
 	tests/vm/demo.sh
 
+# Installs its own packages (scripts/install-bench-deps.sh); docs/BENCHMARKS.md.
 bench: all
-	npm run bench:policy
-	npm run bench:crypto
+	scripts/bench-run.sh
 
 clean:
 	rm -rf dist addon/build build
