@@ -18,6 +18,20 @@ request as one JSON line.
     SIGUSR1 sends SET_GENERATION with the next generation (flushes the
     kernel's decision cache); SIGTERM unregisters and exits.
 
+    Crypt requests (CRYPT_REQ) are answered only with --crypt: by a toy
+    transform that is not encryption (each byte XORed with a value of its
+    data unit, all-zero units kept as zeros as docs/FORMAT.md 4.3 asks),
+    enough to tell plaintext from stored bytes. NEW_HEADER gets a header
+    with the format's magic; OPEN_HEADER accepts any header with it.
+    --crypt-fault KIND makes the ops of --fault-ops (default
+    encrypt,decrypt) fail, from the start or, with --fault-on-signal, from
+    the first SIGUSR2 on:
+        error       status -EIO, reason INTERNAL
+        short-unit  the last data unit one byte short
+        extra-unit  one data unit more than asked for
+        bad-length  the reply's length field one more than the data
+        ignore      never answered
+
 Probe mode: send one message and print the kernel's answer as
 "errno N: MESSAGE" (N = 0 for success), for the hostile-caller tests.
 
@@ -52,7 +66,7 @@ CMD = dict(REGISTER=1, UNREGISTER=2, SET_GENERATION=3, POLICY_REQ=4,
            POLICY_REPLY=5, CRYPT_REQ=6, CRYPT_REPLY=7)
 A = dict(REGISTER=1, GENERATION=2, POLICY_REQ=3, GROUPS=4, EXE_PATH=5,
          GUARD_POINT=6, PATH=7, POLICY_NAME=8, POLICY_REPLY=9,
-         CRYPT_REQ=10, CRYPT_REPLY=11, DATA=12)
+         CRYPT_REQ=10, CRYPT_REPLY=11, DATA=12, FILE_HEADER=13)
 ACTIONS = ['f_rd', 'f_wr', 'f_wr_app', 'f_cre', 'f_ren', 'f_link', 'f_rm',
            'f_rd_att', 'f_chg_att', 'f_rd_sec', 'f_chg_sec', 'd_rd', 'd_ren',
            'd_rd_att', 'd_chg_att', 'd_rd_sec', 'd_chg_sec', 'd_mkdir',
@@ -65,11 +79,32 @@ POLICY_REQ_FMT = '=IIIIIIIIQQ'
 REPLY_FMT = '=IIII'
 assert struct.calcsize(POLICY_REQ_FMT) == 48
 assert struct.calcsize(REPLY_FMT) == 16
+CRYPT_REQ_FMT = '=IIIIQQII'
+CRYPT_REPLY_FMT = '=IiII'
+assert struct.calcsize(CRYPT_REQ_FMT) == 40
+assert struct.calcsize(CRYPT_REPLY_FMT) == 16
+CRYPT_OPS = {1: 'new_header', 2: 'open_header', 3: 'encrypt', 4: 'decrypt'}
+R_NOT_ENCRYPTED, R_INTERNAL = 1, 7
+MAGIC = b'\x89TKRYPT\n'
+HEADER_SIZE = 4096
+FAULTS = ('error', 'short-unit', 'extra-unit', 'bad-length', 'ignore')
 
 
 def attr(kind, payload):
     hdr = struct.pack('=HH', 4 + len(payload), kind)
     return hdr + payload + b'\0' * (-len(payload) % 4)
+
+
+def attr_list(data):
+    """Every attribute in order, repeated kinds included."""
+    out, off = [], 0
+    while off + 4 <= len(data):
+        length, kind = struct.unpack_from('=HH', data, off)
+        if length < 4:
+            break
+        out.append((kind & 0x3fff, data[off + 4:off + length]))
+        off += (length + 3) & ~3
+    return out
 
 
 def parse_attrs(data):
@@ -219,7 +254,11 @@ def run_agent(args):
     def stop(*_):
         nl.send(nl.family, CMD['UNREGISTER'], b'', flags=NLM_F_REQUEST)
         sys.exit(0)
+    def start_faults(*_):
+        state['faulty'] = True
+    state['faulty'] = bool(args.crypt_fault) and not args.fault_on_signal
     signal.signal(signal.SIGUSR1, set_generation)
+    signal.signal(signal.SIGUSR2, start_faults)
     signal.signal(signal.SIGTERM, stop)
     if args.generation:
         state['generation'] -= 1
@@ -245,9 +284,12 @@ def run_agent(args):
                 if err:
                     log.write(json.dumps({'kernel_error': err}) + '\n')
                 continue
-            if kind != nl.family or body[0] != CMD['POLICY_REQ']:
+            if kind != nl.family:
                 continue
-            answer(nl, args, rules, decode_request(body), log)
+            if body[0] == CMD['POLICY_REQ']:
+                answer(nl, args, rules, decode_request(body), log)
+            elif body[0] == CMD['CRYPT_REQ'] and args.crypt:
+                answer_crypt(nl, args, state['faulty'], body, log)
 
 
 def answer(nl, args, rules, q, log):
@@ -265,6 +307,70 @@ def answer(nl, args, rules, q, log):
                         args.ttl)
     nl.send(nl.family, CMD['POLICY_REPLY'], attr(A['POLICY_REPLY'], reply),
             flags=NLM_F_REQUEST)
+
+
+def toy_unit(index, data):
+    """The toy transform of one data unit; its own inverse. A unit of
+    zeros stays zeros, and the one unit the XOR would turn into zeros
+    becomes the XOR of zeros instead (the swap of FORMAT.md 4.3)."""
+    zeros = bytes(len(data))
+    if data == zeros:
+        return zeros
+    pad = bytes([(0xa5 + index) & 0xff or 0x5a]) * len(data)
+    # One big-integer XOR: byte by byte is far too slow under TCG.
+    out = (int.from_bytes(data, 'little') ^
+           int.from_bytes(pad, 'little')).to_bytes(len(data), 'little')
+    return pad if out == zeros else out
+
+
+def toy_header():
+    """A header the kernel recognises by its magic; not a real one."""
+    head = MAGIC + struct.pack('=HHIII', 1, 1, HEADER_SIZE, 4096, 0)
+    return head + b'\0' * (HEADER_SIZE - len(head))
+
+
+def crypt_result(req, op, units):
+    """(status, reason, header, data units) of a correct answer."""
+    if op == 'new_header':
+        return 0, 0, toy_header(), []
+    if op == 'open_header':
+        header = units[0] if units else b''
+        if header[:8] != MAGIC:
+            return -errno.EIO, R_NOT_ENCRYPTED, None, []
+        return 0, 0, None, []
+    first = req[5]
+    return 0, 0, None, [toy_unit(first + i, u) for i, u in enumerate(units)]
+
+
+def answer_crypt(nl, args, faulty, body, log):
+    attrs = attr_list(body[4:])
+    fixed = next(p for k, p in attrs if k == A['CRYPT_REQ'])
+    req = struct.unpack(CRYPT_REQ_FMT, fixed)
+    op = CRYPT_OPS.get(req[1], req[1])
+    units = [p for k, p in attrs if k == A['DATA']]
+    if op == 'open_header':
+        units = [p for k, p in attrs if k == A['FILE_HEADER']]
+    fault = args.crypt_fault if faulty and op in args.fault_ops else None
+    log.write(json.dumps({'crypt': op, 'id': req[0], 'pid': req[2],
+                          'inode': req[4], 'first_unit': req[5],
+                          'length': req[6], 'units': len(units),
+                          'fault': fault}) + '\n')
+    if fault == 'ignore':
+        return
+    status, reason, header, out = crypt_result(req, op, units)
+    if fault == 'error':
+        status, reason, header, out = -errno.EIO, R_INTERNAL, None, []
+    elif fault == 'short-unit' and out:
+        out[-1] = out[-1][:-1]
+    elif fault == 'extra-unit' and out:
+        out.append(out[-1])
+    length = sum(len(u) for u in out) + (1 if fault == 'bad-length' else 0)
+    payload = attr(A['CRYPT_REPLY'], struct.pack(CRYPT_REPLY_FMT, req[0],
+                                                 status, reason, length))
+    if header is not None:
+        payload += attr(A['FILE_HEADER'], header)
+    payload += b''.join(attr(A['DATA'], u) for u in out)
+    nl.send(nl.family, CMD['CRYPT_REPLY'], payload, flags=NLM_F_REQUEST)
 
 
 def probe(kind):
@@ -334,6 +440,16 @@ def main():
                    help='log requests but never answer')
     p.add_argument('--probe-unknown-id', action='store_true',
                    help='first reply to a request id never sent; log it')
+    p.add_argument('--crypt', action='store_true',
+                   help='answer crypt requests with the toy transform')
+    p.add_argument('--crypt-fault', choices=FAULTS,
+                   help='make the --fault-ops crypt requests fail so')
+    p.add_argument('--fault-ops', type=lambda v: v.split(','),
+                   default=['encrypt', 'decrypt'],
+                   help='comma list of new_header, open_header, encrypt, '
+                   'decrypt')
+    p.add_argument('--fault-on-signal', action='store_true',
+                   help='faults start at the first SIGUSR2')
     p.add_argument('--log')
     p.add_argument('--ready', help='file written once registered')
     run_agent(p.parse_args())
