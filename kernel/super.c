@@ -38,6 +38,9 @@ struct tk_fs_context {
 
 enum { TK_OPT_POLICY };
 
+/* Readahead window of a guard point: 1 MiB. */
+#define TK_READAHEAD_PAGES	(SZ_1M / PAGE_SIZE)
+
 static const struct fs_parameter_spec tk_fs_parameters[] = {
 	fsparam_string("policy", TK_OPT_POLICY),
 	{}
@@ -214,6 +217,12 @@ static int tk_fill_super(struct super_block *sb, struct fs_context *fc)
 	ret = super_setup_bdi(sb);
 	if (ret)
 		goto out;
+	/*
+	 * Every readahead window costs round trips to the agent: larger
+	 * windows fill whole 30-unit requests (docs/PROTOCOL.md).
+	 */
+	sb->s_bdi->ra_pages = TK_READAHEAD_PAGES;
+	sb->s_bdi->io_pages = TK_READAHEAD_PAGES;
 
 	lower_sb = sbi->lower_path.dentry->d_sb;
 	sb->s_stack_depth = lower_sb->s_stack_depth + 1;
