@@ -2,6 +2,8 @@
 # Install what a fresh Debian 12 machine lacks to build and test Takakrypt:
 # the kernel image and headers the module is built for and booted in QEMU,
 # QEMU itself, and the tools the guest and its disk images need.
+# Benchmark-only packages (the peers, fio, MariaDB, gnuplot) are installed
+# by `make bench` itself: scripts/install-bench-deps.sh.
 set -euo pipefail
 
 packages=(
@@ -11,6 +13,7 @@ packages=(
   busybox-static cpio e2fsprogs kmod xz-utils
   attr
   openssl
+  mariadb-server vim nano rsync sqlite3 bsdutils
 )
 
 missing=()
