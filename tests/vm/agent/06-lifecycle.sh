@@ -10,6 +10,7 @@ chmod 1777 "$GP"
 echo "existing contents" >"$GP/existing.txt"
 chmod 666 "$GP/existing.txt"
 tk keys create test-key --store "$RUN/keys" >/dev/null
+tk transform encrypt "$GP" --key test-key --store "$RUN/keys" >/dev/null
 write_config
 expect_fail "start without the module" \
 	"kernel module takakrypt is not loaded; run insmod takakrypt.ko" tk start --config "$CONFIG"

@@ -25,7 +25,7 @@ check "invalid reload: problem with its position" "yes" "$(grep -qE "^$CONFIG:[0
 expect_denied "old (denying) policy stays" "${ALICE[@]}" cat "$GP/existing.txt"
 check "agent still connected" "connected" "$(stat_value status agent)"
 
-write_config permit
+write_config permit,applykey
 kill -HUP "$(agent_pid)"
 for i in $(seq 1 50); do
 	grep -q '"configuration reloaded"' "$AGENT_LOG" && [ "$(grep -c '"configuration reloaded"' "$AGENT_LOG")" -ge 2 ] && break
