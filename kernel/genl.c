@@ -244,6 +244,36 @@ static int tk_check_reply(const struct takakrypt_policy_reply *r,
 	return ret;
 }
 
+/*
+ * Must hold tk_lock. Finds the waiting request a reply answers and claims
+ * it (first outcome wins): only from the registered agent, only a request
+ * of the reply's kind, only once. Return: the request, or NULL with *err
+ * set and the reason in the extended ack.
+ */
+static struct tk_pending *tk_claim_locked(struct genl_info *info,
+					  struct nlattr *attr, u32 id,
+					  bool crypt, int *err)
+{
+	struct tk_pending *p = NULL;
+
+	if (!tk_is_agent(info)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "sender is not the registered agent");
+		*err = -EPERM;
+		return NULL;
+	}
+	if (id <= INT_MAX)
+		p = idr_find(&tk_pending, id);
+	if (!p || p->answered || !p->crypt != !crypt) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "unknown or expired request_id");
+		*err = -ENOENT;
+		return NULL;
+	}
+	p->answered = true;
+	return p;
+}
+
 static int tk_policy_reply(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[TAKAKRYPT_A_POLICY_REPLY];
@@ -261,28 +291,14 @@ static int tk_policy_reply(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 
 	spin_lock(&tk_lock);
-	if (!tk_is_agent(info)) {
-		NL_SET_ERR_MSG(info->extack,
-			       "sender is not the registered agent");
-		ret = -EPERM;
-		goto out_unlock;
+	p = tk_claim_locked(info, attr, r.request_id, false, &ret);
+	if (p) {
+		p->reply = r;
+		p->generation = tk_agent.generation;
+		p->max_cache_ttl_ms = tk_agent.max_cache_ttl_ms;
+		p->status = 0;
+		complete(&p->done);
 	}
-	p = NULL;
-	if (r.request_id <= INT_MAX)
-		p = idr_find(&tk_pending, r.request_id);
-	if (!p || p->answered || p->crypt) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "unknown or expired request_id");
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	p->reply = r;
-	p->generation = tk_agent.generation;
-	p->max_cache_ttl_ms = tk_agent.max_cache_ttl_ms;
-	p->status = 0;
-	p->answered = true;
-	complete(&p->done);
-out_unlock:
 	spin_unlock(&tk_lock);
 out:
 	if (ret)
@@ -392,24 +408,9 @@ static int tk_crypt_reply(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		goto out;
 
+	/* Claimed: the waiter now waits for the copy. */
 	spin_lock(&tk_lock);
-	if (!tk_is_agent(info)) {
-		NL_SET_ERR_MSG(info->extack,
-			       "sender is not the registered agent");
-		ret = -EPERM;
-	} else {
-		if (r.request_id <= INT_MAX)
-			p = idr_find(&tk_pending, r.request_id);
-		if (!p || p->answered || !p->crypt) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attr,
-					    "unknown or expired request_id");
-			p = NULL;
-			ret = -ENOENT;
-		} else {
-			/* Claimed: the waiter now waits for the copy. */
-			p->answered = true;
-		}
-	}
+	p = tk_claim_locked(info, attr, r.request_id, true, &ret);
 	spin_unlock(&tk_lock);
 	if (!p)
 		goto out;
