@@ -16,6 +16,10 @@ packages=(
   mariadb-server vim nano rsync sqlite3 bsdutils
 )
 
+# With arguments, those packages instead of the list above (make bench
+# passes its own: scripts/install-bench-deps.sh).
+[ $# -eq 0 ] || packages=("$@")
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
