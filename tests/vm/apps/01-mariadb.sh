@@ -24,15 +24,7 @@ ARCHIVE=$WORK/datadir.tar
 MYSQL_UID=$(id -u mysql)
 
 write_mariadb_config() {
-	cat >"$CONFIG" <<YAML
-agent:
-  log_file: $AGENT_LOG
-  log_level: info
-  audit_file: $AUDIT
-  pid_file: $PID_FILE
-  kernel_timeout: 10
-key_store:
-  path: $KEYS
+	{ config_head; cat; } >"$CONFIG" <<YAML
 user_sets:
   - name: mysql
     users: [mysql]

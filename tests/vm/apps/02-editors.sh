@@ -22,15 +22,7 @@ VIM_ARGS=(-N -u NONE -i NONE -es -c 'set backupskip=')
 VIM=("${ALICE[@]}" "$VIM_BIN" "${VIM_ARGS[@]}")
 
 write_editors_config() {
-	cat >"$CONFIG" <<YAML
-agent:
-  log_file: $AGENT_LOG
-  log_level: info
-  audit_file: $AUDIT
-  pid_file: $PID_FILE
-  kernel_timeout: 10
-key_store:
-  path: $KEYS
+	{ config_head; cat; } >"$CONFIG" <<YAML
 user_sets:
   - name: alice
     uids: [1000]

@@ -16,15 +16,7 @@ SPARSE_SIZE=$((2100 * 1048576))
 SPARSE_SAME=$REPO/tests/vm/apps/lib/sparse-same.py
 
 write_tools_config() {
-	cat >"$CONFIG" <<YAML
-agent:
-  log_file: $AGENT_LOG
-  log_level: info
-  audit_file: $AUDIT
-  pid_file: $PID_FILE
-  kernel_timeout: 10
-key_store:
-  path: $KEYS
+	{ config_head; cat; } >"$CONFIG" <<YAML
 policies:
   - name: policy-a
     security_rules:

@@ -5,6 +5,21 @@
 # stored bytes. Sourced, not run.
 source "$(dirname "${BASH_SOURCE[0]}")/../../crypt/lib/crypt.bash"
 
+# config_head: the agent and key store part every application test's
+# configuration starts with; the test appends its sets and policies.
+config_head() {
+	cat <<YAML
+agent:
+  log_file: $AGENT_LOG
+  log_level: info
+  audit_file: $AUDIT
+  pid_file: $PID_FILE
+  kernel_timeout: 10
+key_store:
+  path: $KEYS
+YAML
+}
+
 # as_user NAME CMD...: run CMD as user NAME (its primary group only),
 # bounded like the agent tests' accesses.
 as_user() {
