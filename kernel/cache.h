@@ -14,7 +14,8 @@
  */
 struct takakrypt_cache_key {
 	u64 gp;			/* the guard point's super_block address */
-	u64 ino;		/* lower inode number; 0 for a new name */
+	u64 ino;		/* inode number; 0: any object (see
+				 * TAKAKRYPT_REPLY_F_ANY_OBJECT) */
 	u64 exe_ino;		/* executable's inode number; 0 if none */
 	s64 exe_ctime_sec;	/* executable's ctime: changes on rewrite */
 	u32 exe_ctime_nsec;

@@ -185,8 +185,16 @@ static int tk_ask(struct dentry *dentry, struct file *exe,
 	d->permit = answer.reply.verdict == TAKAKRYPT_VERDICT_PERMIT;
 	d->applykey = !!(answer.reply.flags & TAKAKRYPT_REPLY_F_APPLYKEY);
 	ttl = min(answer.reply.cache_ttl_ms, answer.max_cache_ttl_ms);
-	if (answer.cacheable && !(flags & TAKAKRYPT_DECIDE_NOCACHE))
+	if (answer.cacheable && ttl &&
+	    (answer.reply.flags & TAKAKRYPT_REPLY_F_ANY_OBJECT)) {
+		struct takakrypt_cache_key any = *key;
+
+		any.ino = 0;
+		takakrypt_cache_insert(&any, d, ttl);
+	} else if (answer.cacheable && key->ino &&
+		   !(flags & TAKAKRYPT_DECIDE_NOCACHE)) {
 		takakrypt_cache_insert(key, d, ttl);
+	}
 	pr_debug("request %u action %u %s%s: %s\n", q.req.request_id, action,
 		 sbi->gp_path, q.path, d->permit ? "permit" : "deny");
 out:
@@ -194,6 +202,23 @@ out:
 		tk_count_failure(ret);
 	tk_free_bufs(&bufs);
 	return ret;
+}
+
+/*
+ * A cached decision for this object, else one the agent gave for any
+ * object of the guard point. A new name (NOCACHE) can only use the latter.
+ */
+static bool tk_cached(const struct takakrypt_cache_key *key, unsigned int flags,
+		      struct takakrypt_decision *d)
+{
+	struct takakrypt_cache_key any;
+
+	if (key->ino && !(flags & TAKAKRYPT_DECIDE_NOCACHE) &&
+	    takakrypt_cache_lookup(key, d))
+		return true;
+	any = *key;
+	any.ino = 0;
+	return takakrypt_cache_lookup(&any, d);
 }
 
 /**
@@ -219,8 +244,7 @@ int takakrypt_decide(struct dentry *dentry, enum takakrypt_action action,
 
 	exe = tk_exe_file();
 	tk_make_key(&key, dentry, exe, cred, action);
-	if (!(flags & TAKAKRYPT_DECIDE_NOCACHE) &&
-	    takakrypt_cache_lookup(&key, &d)) {
+	if (tk_cached(&key, flags, &d)) {
 		atomic64_inc(&takakrypt_stats.cache_hits);
 		atomic64_inc(&sbi->stats.cache_hits);
 	} else {

@@ -213,7 +213,8 @@ Napi::Object Constants(Napi::Env env) {
   c.Set("requestFlags", NamedNumbers(env, {{"DIR", TAKAKRYPT_REQ_F_DIR}}));
   c.Set("replyFlags", NamedNumbers(env, {
       {"APPLYKEY", TAKAKRYPT_REPLY_F_APPLYKEY},
-      {"AUDIT", TAKAKRYPT_REPLY_F_AUDIT}}));
+      {"AUDIT", TAKAKRYPT_REPLY_F_AUDIT},
+      {"ANY_OBJECT", TAKAKRYPT_REPLY_F_ANY_OBJECT}}));
   c.Set("verdicts", NamedNumbers(env, {
       {"DENY", TAKAKRYPT_VERDICT_DENY},
       {"PERMIT", TAKAKRYPT_VERDICT_PERMIT}}));

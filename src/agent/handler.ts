@@ -53,7 +53,7 @@ export function createQueryHandler(deps: HandlerDeps): (query: PolicyQuery) => P
       if (!decision.permit || decision.audit) await writeAudit(deps, request, decision, log);
     } catch (err) {
       log.error('policy query failed; denying', { error: (err as Error).message });
-      answer = { id: query.id, permit: false, applyKey: false, audit: true, cacheTtlMs: 0 };
+      answer = { id: query.id, permit: false, applyKey: false, audit: true, cacheTtlMs: 0, anyObject: false };
       await writeAudit(deps, request, internalErrorDecision(err), log);
     }
     await sendAnswer(deps, answer, log);
@@ -93,6 +93,7 @@ function toAnswer(id: number, decision: PolicyDecision, cacheTtlMs: number): Pol
     applyKey: decision.permit && decision.applyKey,
     audit: decision.audit,
     cacheTtlMs: decision.audit ? 0 : cacheTtlMs,
+    anyObject: !decision.audit && cacheTtlMs > 0 && decision.anyObject === true,
   };
 }
 

@@ -156,7 +156,7 @@ export interface NativeConstants {
     number
   >;
   requestFlags: { DIR: number };
-  replyFlags: { APPLYKEY: number; AUDIT: number };
+  replyFlags: { APPLYKEY: number; AUDIT: number; ANY_OBJECT: number };
   verdicts: { DENY: number; PERMIT: number };
 }
 

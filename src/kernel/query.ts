@@ -34,9 +34,11 @@ export function toReply(answer: unknown, constants: NativeConstants): NativeRepl
   const applyKey = checkBoolean('applyKey', a.applyKey);
   const audit = checkBoolean('audit', a.audit);
   const cacheTtlMs = checkUint32('cacheTtlMs', a.cacheTtlMs, constants.maxCacheTtlMs);
+  const anyObject = a.anyObject === undefined ? false : checkBoolean('anyObject', a.anyObject);
   let flags = 0;
   if (applyKey) flags |= constants.replyFlags.APPLYKEY;
   if (audit) flags |= constants.replyFlags.AUDIT;
+  if (anyObject) flags |= constants.replyFlags.ANY_OBJECT;
   const verdict = permit ? constants.verdicts.PERMIT : constants.verdicts.DENY;
   return { requestId, verdict, flags, cacheTtlMs };
 }

@@ -35,6 +35,8 @@ export interface PolicyAnswer {
   audit: boolean;
   /** How long the kernel may cache this decision; 0 = do not cache. */
   cacheTtlMs: number;
+  /** The decision holds for every object of the guard point (PolicyDecision.anyObject); absent = false. */
+  anyObject?: boolean;
 }
 
 /** What the kernel asks of the data path (enum takakrypt_crypt_op). */

@@ -111,6 +111,29 @@ function outcome(policy: CompiledPolicy, rule: CompiledRule | null, action: Fine
   return refusal(policy, rule, action, keyName);
 }
 
+/**
+ * Whether `decision` would be the same for any object of the guard point:
+ * every rule looked at before the deciding one failed on its user or
+ * process set (or had no resource set), the deciding rule has no resource
+ * set, and, when that rule applies a key, the first key rule has no
+ * resource set either (the key, hence applykey, is the same everywhere). Learn-mode and audited decisions are never reused, so they say no.
+ */
+function anyObject(policy: CompiledPolicy, action: FineAction, prepared: PreparedRequest, rule: CompiledRule | null, decision: PolicyDecision): boolean {
+  if (policy.learnMode || decision.audit) return false;
+  const { marks: { user, process }, generation: gen } = prepared;
+  for (const candidate of policy.rulesByAction.get(action) ?? []) {
+    const sameWho = (candidate.userSet < 0 || (user[candidate.userSet] === gen) !== candidate.excludeUserSet) &&
+      (candidate.processSet < 0 || (process[candidate.processSet] === gen) !== candidate.excludeProcessSet);
+    if (sameWho && candidate.resourceSet >= 0) return false;
+    if (candidate === rule) break;
+  }
+  if (rule?.applyKey === true) {
+    const first = policy.keyRules[0];
+    if (first !== undefined && first.resourceSet >= 0) return false;
+  }
+  return true;
+}
+
 /** Decide one request against the compiled configuration. */
 export function decide(compiled: CompiledConfig, request: PolicyRequest): PolicyDecision {
   const policy = compiled.guardPoints.get(request.guardPoint);
@@ -122,7 +145,9 @@ export function decide(compiled: CompiledConfig, request: PolicyRequest): Policy
   }
   const prepared = prepareRequest(compiled, request);
   const rule = findRule(policy, request.action, prepared);
-  return outcome(policy, rule, request.action, keyFor(policy, prepared));
+  const decision = outcome(policy, rule, request.action, keyFor(policy, prepared));
+  decision.anyObject = anyObject(policy, request.action, prepared, rule, decision);
+  return decision;
 }
 
 /** The policy serving a guard point and the key its key rules name for a path. */

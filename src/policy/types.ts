@@ -40,4 +40,10 @@ export interface PolicyDecision {
   learnMode: boolean;
   /** A sentence for people: which rule decided and why. */
   reason: string;
+  /**
+   * True when no resource set took part in the decision (neither in the
+   * security rules looked at nor, for applykey, in the key rules): it holds
+   * for every object of the guard point. Absent means false.
+   */
+  anyObject?: boolean;
 }

@@ -25,14 +25,17 @@ function setup(decide: (r: PolicyRequest) => PolicyDecision, overrides: Partial<
 
 describe('query handler decisions', () => {
   test.each([
-    ['permit', decision(), { permit: true, applyKey: false, audit: false, cacheTtlMs: TTL }, 0],
-    ['permit,applykey', decision({ applyKey: true }), { permit: true, applyKey: true, audit: false, cacheTtlMs: TTL }, 0],
-    ['permit,audit', decision({ audit: true }), { permit: true, applyKey: false, audit: true, cacheTtlMs: 0 }, 1],
-    ['deny', decision({ permit: false, reason: 'rule 1 denies' }), { permit: false, applyKey: false, audit: false, cacheTtlMs: TTL }, 1],
-    ['deny,audit', decision({ permit: false, audit: true }), { permit: false, applyKey: false, audit: true, cacheTtlMs: 0 }, 1],
-    ['deny with applykey', decision({ permit: false, applyKey: true }), { permit: false, applyKey: false, audit: false, cacheTtlMs: TTL }, 1],
-    ['no rule matched', decision({ permit: false, audit: true, ruleIndex: null }), { permit: false, applyKey: false, audit: true, cacheTtlMs: 0 }, 1],
-    ['learn mode flagged permit', decision({ permit: true, audit: true, learnMode: true }), { permit: true, applyKey: false, audit: true, cacheTtlMs: 0 }, 1],
+    ['permit', decision(), { permit: true, applyKey: false, audit: false, cacheTtlMs: TTL, anyObject: false }, 0],
+    ['permit,applykey', decision({ applyKey: true }), { permit: true, applyKey: true, audit: false, cacheTtlMs: TTL, anyObject: false }, 0],
+    ['permit,audit', decision({ audit: true }), { permit: true, applyKey: false, audit: true, cacheTtlMs: 0, anyObject: false }, 1],
+    ['deny', decision({ permit: false, reason: 'rule 1 denies' }), { permit: false, applyKey: false, audit: false, cacheTtlMs: TTL, anyObject: false }, 1],
+    ['deny,audit', decision({ permit: false, audit: true }), { permit: false, applyKey: false, audit: true, cacheTtlMs: 0, anyObject: false }, 1],
+    ['deny with applykey', decision({ permit: false, applyKey: true }), { permit: false, applyKey: false, audit: false, cacheTtlMs: TTL, anyObject: false }, 1],
+    ['no rule matched', decision({ permit: false, audit: true, ruleIndex: null }), { permit: false, applyKey: false, audit: true, cacheTtlMs: 0, anyObject: false }, 1],
+    ['permit for any object', decision({ anyObject: true }), { permit: true, applyKey: false, audit: false, cacheTtlMs: TTL, anyObject: true }, 0],
+    ['deny for any object', decision({ permit: false, anyObject: true }), { permit: false, applyKey: false, audit: false, cacheTtlMs: TTL, anyObject: true }, 1],
+    ['audited, for any object', decision({ audit: true, anyObject: true }), { permit: true, applyKey: false, audit: true, cacheTtlMs: 0, anyObject: false }, 1],
+    ['learn mode flagged permit', decision({ permit: true, audit: true, learnMode: true }), { permit: true, applyKey: false, audit: true, cacheTtlMs: 0, anyObject: false }, 1],
   ])('%s', async (_name, d, expected, auditCount) => {
     const { handle, out } = setup(() => d);
     await handle(query({ id: 99 }));
@@ -87,7 +90,7 @@ describe('query handler failures answer deny', () => {
   ] as [string, Partial<HandlerDeps>, () => PolicyDecision][])('%s', async (_name, overrides, decide) => {
     const { handle, out, log } = setup(decide, overrides);
     await expect(handle(query({ id: 5 }))).resolves.toBeUndefined();
-    expect(out.answers).toEqual([{ id: 5, permit: false, applyKey: false, audit: true, cacheTtlMs: 0 }]);
+    expect(out.answers).toEqual([{ id: 5, permit: false, applyKey: false, audit: true, cacheTtlMs: 0, anyObject: false }]);
     expect(out.audits).toHaveLength(1);
     expect(out.audits[0].decision.permit).toBe(false);
     expect(out.audits[0].decision.reason).toMatch(/^internal error: /);
@@ -101,7 +104,7 @@ describe('query handler failures answer deny', () => {
       audit: { record: () => { throw new Error('disk full'); } },
     });
     await handle(query({ id: 6 }));
-    expect(out.answers).toEqual([{ id: 6, permit: false, applyKey: false, audit: false, cacheTtlMs: TTL }]);
+    expect(out.answers).toEqual([{ id: 6, permit: false, applyKey: false, audit: false, cacheTtlMs: TTL, anyObject: false }]);
     expect(log.lines().filter((l) => l.level === 'error').map((l) => [l.message, l.error])).toEqual([['audit record not written', 'disk full']]);
   });
 

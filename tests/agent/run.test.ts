@@ -64,7 +64,7 @@ describe('a running agent', () => {
     expect(readFileSync(join(world.dir, 'sys', 'module', 'takakrypt', 'parameters', 'timeout_ms'), 'utf8', )).toBe('5000');
     world.query(query({ id: 3 }));
     await new Promise((r) => setTimeout(r, 20));
-    expect(world.answers).toEqual([{ id: 3, permit: true, applyKey: false, audit: false, cacheTtlMs: 30000 }]);
+    expect(world.answers).toEqual([{ id: 3, permit: true, applyKey: false, audit: false, cacheTtlMs: 30000, anyObject: false }]);
     await callControl(sock(), { cmd: 'stop', keepMounts: false });
     expect(await done).toBe(EXIT.OK);
   });
@@ -82,7 +82,7 @@ describe('a running agent', () => {
     expect(world.calls.filter((c) => c.startsWith('generation'))).toHaveLength(1);
     world.query(query({ id: 4 }));
     await new Promise((r) => setTimeout(r, 20));
-    expect(world.answers).toEqual([{ id: 4, permit: true, applyKey: false, audit: false, cacheTtlMs: 30000 }]);
+    expect(world.answers).toEqual([{ id: 4, permit: true, applyKey: false, audit: false, cacheTtlMs: 30000, anyObject: false }]);
     await callControl(sock(), { cmd: 'stop', keepMounts: false });
     await done;
   });
@@ -111,7 +111,7 @@ describe('a running agent', () => {
     expect([...world.table.keys()].sort()).toEqual([join(world.dir, 'gp1'), join(world.dir, 'gp2')]);
     world.query(query({ id: 6 }));
     await new Promise((r) => setTimeout(r, 20));
-    expect(world.answers).toEqual([{ id: 6, permit: false, applyKey: false, audit: false, cacheTtlMs: 30000 }]);
+    expect(world.answers).toEqual([{ id: 6, permit: false, applyKey: false, audit: false, cacheTtlMs: 30000, anyObject: false }]);
     expect(world.audits.map((a) => a.decision.policy)).toEqual(['p2']);
     await callControl(sock(), { cmd: 'stop', keepMounts: false });
     await done;

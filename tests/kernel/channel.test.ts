@@ -73,6 +73,8 @@ describe('commands', () => {
     [{ id: 5, permit: true, applyKey: true, audit: true, cacheTtlMs: 2000 }, { requestId: 5, verdict: 1, flags: 3, cacheTtlMs: 2000 }],
     [{ id: 6, permit: true, applyKey: false, audit: false, cacheTtlMs: 0 }, { requestId: 6, verdict: 1, flags: 0, cacheTtlMs: 0 }],
     [{ id: 7, permit: false, applyKey: false, audit: true, cacheTtlMs: 3600000 }, { requestId: 7, verdict: 0, flags: 2, cacheTtlMs: 3600000 }],
+    [{ id: 8, permit: true, applyKey: true, audit: false, cacheTtlMs: 30000, anyObject: true }, { requestId: 8, verdict: 1, flags: 5, cacheTtlMs: 30000 }],
+    [{ id: 9, permit: true, applyKey: false, audit: false, cacheTtlMs: 30000, anyObject: false }, { requestId: 9, verdict: 1, flags: 0, cacheTtlMs: 30000 }],
   ])('answer %p is sent as %p', async (answer, reply) => {
     const { kernel, channel } = open();
     await channel.answer(answer);

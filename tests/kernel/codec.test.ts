@@ -73,6 +73,7 @@ describe('constants follow takakrypt.h', () => {
     expect(constants.replyFlags).toEqual({
       APPLYKEY: headerDefine('TAKAKRYPT_REPLY_F_APPLYKEY'),
       AUDIT: headerDefine('TAKAKRYPT_REPLY_F_AUDIT'),
+      ANY_OBJECT: headerDefine('TAKAKRYPT_REPLY_F_ANY_OBJECT'),
     });
     const verdicts = headerEnum('takakrypt_verdict');
     expect(constants.verdicts).toEqual({

@@ -25,6 +25,7 @@ describe('answer validation', () => {
     [{ ...ok, permit: 'yes' }, 'Expected the `permit` option to be a boolean, got "yes"'],
     [{ ...ok, applyKey: 1 }, 'Expected the `applyKey` option to be a boolean, got 1'],
     [{ ...ok, audit: undefined }, 'Expected the `audit` option to be a boolean, got undefined'],
+    [{ ...ok, anyObject: 'no' }, 'Expected the `anyObject` option to be a boolean, got "no"'],
     [{ ...ok, cacheTtlMs: 3600001 }, 'Expected the `cacheTtlMs` option to be at most 3600000, got 3600001'],
     [{ ...ok, cacheTtlMs: null }, 'Expected the `cacheTtlMs` option to be a non-negative integer, got null'],
     [null, 'Expected the `answer` option to be an object, got null'],

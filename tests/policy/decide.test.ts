@@ -38,11 +38,11 @@ describe('effects', () => {
   test.each<[string, boolean, PolicyDecision]>([
     ['enforced', false, {
       permit: false, applyKey: false, audit: true, ruleIndex: null, policy: 'p', keyName: null, learnMode: false,
-      reason: 'no security rule matched f_rd; denied by default',
+      reason: 'no security rule matched f_rd; denied by default', anyObject: false,
     }],
     ['learn mode', true, {
       permit: true, applyKey: false, audit: true, ruleIndex: null, policy: 'p', keyName: null, learnMode: true,
-      reason: 'no security rule matched f_rd; learn mode permitted it',
+      reason: 'no security rule matched f_rd; learn mode permitted it', anyObject: false,
     }],
   ])('no rule matches: %s', (_name, learnMode, expected) => {
     expect(decideWith({ rules: [rule({ actions: ['write'] })], learnMode })).toEqual(expected);
@@ -169,5 +169,47 @@ describe('browsing', () => {
     expect(decideWith({ ...deny(true), learnMode: true }, { action: 'f_rd' })).toMatchObject({
       permit: true, learnMode: true, audit: true, reason: 'security rule 0 (deny,audit) denied f_rd; learn mode permitted it',
     });
+  });
+});
+
+describe('anyObject: a decision that holds for every object of the guard point', () => {
+  const sets = {
+    userSets: [userSet('admins', { users: ['bob'] }), userSet('alice', { users: ['alice'] })],
+    processSets: [processSet('shells', [['/usr/bin', 'bash']])],
+    resourceSets: [resourceSet('secret', [['/secret', '*', true]])],
+  };
+
+  test.each<[string, ConfigParts, boolean]>([
+    ['a rule without a resource set', { ...sets, rules: [rule({})] }, true],
+    ['a rule with a resource set that holds the path',
+      { ...sets, rules: [rule({ resourceSet: 'secret' })] }, false],
+    ['an earlier rule with a resource set, for another user',
+      { ...sets, rules: [rule({ userSet: 'admins', resourceSet: 'secret', effects: ['deny'] }), rule({})] }, true],
+    ['an earlier rule with a resource set, for another process',
+      { ...sets, rules: [rule({ processSet: 'shells', resourceSet: 'secret', effects: ['deny'] }), rule({})] }, true],
+    ['an earlier rule with a resource set the path is not in, for this user',
+      { ...sets, rules: [rule({ userSet: 'alice', resourceSet: 'secret', effects: ['deny'] }), rule({})] }, false],
+    ['an earlier excluded resource set',
+      { ...sets, rules: [rule({ resourceSet: 'secret', excludeResourceSet: true, actions: ['write'] }), rule({})] }, true],
+    ['a rule after the deciding one does not count',
+      { ...sets, rules: [rule({}), rule({ resourceSet: 'secret', effects: ['deny'] })] }, true],
+    ['applykey, key rule for every file', { ...sets, rules: [rule({ effects: ['permit', 'applykey'] })], keyRules: [keyRule(null, 'k1')] }, true],
+    ['applykey, no key rule', { ...sets, rules: [rule({ effects: ['permit', 'applykey'] })] }, true],
+    ['applykey, first key rule has a resource set',
+      { ...sets, rules: [rule({ effects: ['permit', 'applykey'] })], keyRules: [keyRule('secret', 'k2'), keyRule(null, 'k1')] }, false],
+    ['no applykey, key rule with a resource set',
+      { ...sets, rules: [rule({ effects: ['permit'] })], keyRules: [keyRule('secret', 'k2')] }, true],
+    ['an audited permit', { ...sets, rules: [rule({ effects: ['permit', 'audit'] })] }, false],
+    ['a deny (always audited)', { ...sets, rules: [rule({ effects: ['deny'] })] }, false],
+    ['learn mode', { ...sets, rules: [rule({})], learnMode: true }, false],
+  ])('%s', (_name, parts, expected) => {
+    expect(decideWith(parts, { path: '/docs/a.txt' }).anyObject).toBe(expected);
+  });
+
+  test('the answer does not change with the path when anyObject is true', () => {
+    const parts: ConfigParts = { ...sets, rules: [rule({ userSet: 'admins', resourceSet: 'secret', effects: ['deny'] }), rule({ effects: ['permit', 'applykey'] })], keyRules: [keyRule(null, 'k1')] };
+    const paths = ['/docs/a.txt', '/secret/b', '/', '/x/y/z'];
+    const decisions = paths.map((path) => decideWith(parts, { path }));
+    for (const d of decisions) expect(d).toMatchObject({ anyObject: true, permit: true, applyKey: true });
   });
 });

@@ -129,8 +129,15 @@ enum takakrypt_verdict {
 /* takakrypt_policy_reply.flags */
 #define TAKAKRYPT_REPLY_F_APPLYKEY	(1U << 0)	/* transform contents */
 #define TAKAKRYPT_REPLY_F_AUDIT		(1U << 1)	/* agent audited it */
+/*
+ * The decision is the same for every object of the guard point: no
+ * resource set took part in it. The kernel may then reuse it, within its
+ * lifetime, for any object there (same user, groups, executable, action).
+ */
+#define TAKAKRYPT_REPLY_F_ANY_OBJECT	(1U << 2)
 #define TAKAKRYPT_REPLY_F_ALL \
-	(TAKAKRYPT_REPLY_F_APPLYKEY | TAKAKRYPT_REPLY_F_AUDIT)
+	(TAKAKRYPT_REPLY_F_APPLYKEY | TAKAKRYPT_REPLY_F_AUDIT | \
+	 TAKAKRYPT_REPLY_F_ANY_OBJECT)
 
 /* takakrypt_crypt_req.op */
 enum takakrypt_crypt_op {

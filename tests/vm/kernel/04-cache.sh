@@ -12,7 +12,8 @@ hits() { stat_value status cache_hits; }
 load_module
 mount_disk
 echo cached >"$GP/f"
-chmod 644 "$GP/f"
+echo other >"$GP/g"
+chmod 644 "$GP/f" "$GP/g"
 mount_gp
 start_agent --rule permit --ttl 60000
 
@@ -72,4 +73,34 @@ expect_denied "denial" stat "$GP/f"
 r1=$(requests)
 expect_denied "cached denial" stat "$GP/f"
 check "cached denial makes no request" "$r1" "$(requests)"
+stop_agent
+
+# A decision the agent marks as the same for every object of the guard
+# point serves other files and new names; one without the mark does not.
+start_agent --ttl 60000 --rule 'deny,anyobject;uid=65534' \
+	--rule 'permit,anyobject;action=f_rd_att,f_cre,f_wr,f_chg_att' --rule permit
+stat "$GP/f" >/dev/null
+r1=$(requests)
+stat "$GP/g" >/dev/null
+check "any-object permit serves another file" "$r1" "$(requests)"
+cat "$GP/f" >/dev/null
+r1=$(requests)
+cat "$GP/g" >/dev/null
+[ "$(requests)" -gt "$r1" ] && say "ok: a per-object decision does not serve another file" ||
+	fail "requests: expected more than $r1 for f_rd of another file"
+: >"$GP/new1"
+r1=$(requests)
+: >"$GP/new2"
+: >"$GP/new3"
+check "any-object f_cre serves new names" "$r1" "$(requests)"
+expect_denied "any-object deny" "${NOBODY[@]}" stat "$GP/f"
+r1=$(requests)
+expect_denied "any-object deny serves another file" "${NOBODY[@]}" stat "$GP/g"
+check "any-object deny makes no request" "$r1" "$(requests)"
+kill -USR1 "$AGENT_PID"
+sleep 0.5
+r1=$(requests)
+stat "$GP/g" >/dev/null
+[ "$(requests)" -gt "$r1" ] && say "ok: a new generation drops any-object entries" ||
+	fail "requests: expected more than $r1 after SET_GENERATION"
 finish

@@ -10,7 +10,8 @@ request as one JSON line.
     fake_agent.py --log FILE --ready FILE [--ttl MS] [--rule RULE]...
 
     RULE is EFFECTS[;KEY=VALUE]... with EFFECTS a comma list of permit or
-    deny plus optional applykey and audit, and KEY one of action (comma
+    deny plus optional applykey, audit and anyobject (the reply says the
+    decision holds for every object of the guard point), and KEY one of action (comma
     list of names), uid, gid (comma lists), path, exe (fnmatch patterns;
     path is the path inside the guard point). Example:
         --rule 'deny;path=/secret*' --rule 'permit,applykey;uid=0'
@@ -72,7 +73,7 @@ ACTIONS = ['f_rd', 'f_wr', 'f_wr_app', 'f_cre', 'f_ren', 'f_link', 'f_rm',
            'd_rd_att', 'd_chg_att', 'd_rd_sec', 'd_chg_sec', 'd_mkdir',
            'd_rmdir', 'd_mknod']
 REQ_F_DIR = 1
-REPLY_F_APPLYKEY, REPLY_F_AUDIT = 1, 2
+REPLY_F_APPLYKEY, REPLY_F_AUDIT, REPLY_F_ANY_OBJECT = 1, 2, 4
 REGISTER_FMT = '=IIII'
 GENERATION_FMT = '=QII'
 POLICY_REQ_FMT = '=IIIIIIIIQQ'
@@ -195,6 +196,10 @@ def parse_rule(text):
     rule = {'effects': set(effects.split(','))}
     if not rule['effects'] & {'permit', 'deny'}:
         sys.exit('rule %r: expected permit or deny first' % text)
+    unknown = rule['effects'] - {'permit', 'deny', 'applykey', 'audit',
+                                 'anyobject'}
+    if unknown:
+        sys.exit('rule %r: unknown effects %s' % (text, sorted(unknown)))
     for cond in conds:
         key, _, value = cond.partition('=')
         if key not in ('action', 'uid', 'gid', 'path', 'exe'):
@@ -302,7 +307,8 @@ def answer(nl, args, rules, q, log):
     if args.ignore:
         return
     flags = (REPLY_F_APPLYKEY if 'applykey' in rule['effects'] else 0) | \
-        (REPLY_F_AUDIT if 'audit' in rule['effects'] else 0)
+        (REPLY_F_AUDIT if 'audit' in rule['effects'] else 0) | \
+        (REPLY_F_ANY_OBJECT if 'anyobject' in rule['effects'] else 0)
     reply = struct.pack(REPLY_FMT, q['id'], 1 if permit else 0, flags,
                         args.ttl)
     nl.send(nl.family, CMD['POLICY_REPLY'], attr(A['POLICY_REPLY'], reply),
