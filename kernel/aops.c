@@ -227,25 +227,116 @@ out:
 	return ret;
 }
 
-/* struct tk_wb_run - consecutive dirty pages gathered by writepages. */
+/* Runs of one writepages call in flight at once (30 pages each). */
+#define TK_WB_RUNS	4
+
+/*
+ * struct tk_wb_slot - a run of pages under writeback whose encryption has
+ * been sent to the agent; its pages and buffer stay until it is ended.
+ */
+struct tk_wb_slot {
+	struct page *pages[TK_RUN_MAX_PAGES];
+	unsigned int nr;
+	size_t last_len;	/* bytes of the file in the last page */
+	u8 *buf;
+	struct takakrypt_crypt_job job;
+};
+
+/*
+ * struct tk_wb_run - consecutive dirty pages gathered by writepages, and
+ * the runs sent before them still in flight (oldest at @head).
+ */
 struct tk_wb_run {
 	struct inode *inode;
 	struct page *pages[TK_RUN_MAX_PAGES];
 	unsigned int nr;
 	size_t last_len;	/* bytes of the file in the last page */
 	int err;		/* first error, returned by writepages */
+	struct tk_wb_slot *slots;	/* TK_WB_RUNS, or NULL: one at a time */
+	unsigned int head, busy;
 };
 
+static void tk_run_result(struct tk_wb_run *run, int ret)
+{
+	if (ret && !run->err)
+		run->err = ret;
+}
+
+/*
+ * Waits for the oldest run in flight, writes what the agent returned to
+ * the lower file and ends the run's writeback. A run the agent could not
+ * take for lack of memory is written again one piece at a time.
+ */
+static void tk_slot_end(struct tk_wb_run *run)
+{
+	struct tk_wb_slot *slot = &run->slots[run->head];
+	size_t len = (slot->nr - 1) * PAGE_SIZE + slot->last_len;
+	ssize_t n;
+	int ret;
+
+	ret = takakrypt_crypt_end(&slot->job);
+	if (!ret) {
+		n = takakrypt_lower_write(run->inode, slot->buf, len,
+					  tk_lower_pos(slot->pages[0]->index));
+		if (n != len)
+			ret = n < 0 ? n : -EIO;
+	}
+	kfree_sensitive(slot->buf);
+	slot->buf = NULL;
+	if (ret == -ENOMEM)
+		ret = tk_write_run(run->inode, slot->pages, slot->nr,
+				   slot->last_len);
+	tk_end_run(run->inode, slot->pages, slot->nr, ret);
+	tk_run_result(run, ret);
+	run->head = (run->head + 1) % TK_WB_RUNS;
+	run->busy--;
+}
+
+/* Ends every run in flight, oldest first. */
+static void tk_slots_drain(struct tk_wb_run *run)
+{
+	while (run->slots && run->busy)
+		tk_slot_end(run);
+}
+
+/*
+ * Sends the gathered run to the agent and keeps it in flight, ending the
+ * oldest first when TK_WB_RUNS are; without a slot or its buffer the run
+ * is written at once. Lower writes stay in the order the runs were sent.
+ */
 static void tk_run_flush(struct tk_wb_run *run)
 {
+	struct tk_wb_slot *slot;
+	struct file *lower;
 	int ret;
 
 	if (!run->nr)
 		return;
+	lower = READ_ONCE(takakrypt_i(run->inode)->lower_file);
+	if (!run->slots || !lower || !(lower->f_mode & FMODE_WRITE))
+		goto at_once;
+	if (run->busy == TK_WB_RUNS)
+		tk_slot_end(run);
+	slot = &run->slots[(run->head + run->busy) % TK_WB_RUNS];
+	slot->buf = kmalloc(run->nr * PAGE_SIZE, GFP_NOFS | __GFP_NOWARN);
+	if (!slot->buf)
+		goto at_once;
+	memcpy(slot->pages, run->pages, run->nr * sizeof(run->pages[0]));
+	slot->nr = run->nr;
+	slot->last_len = run->last_len;
+	/* Only what the agent returned reaches the lower file. */
+	takakrypt_crypt_begin(&slot->job, run->inode, true,
+			      slot->pages[0]->index, slot->pages, slot->nr,
+			      slot->buf,
+			      (slot->nr - 1) * PAGE_SIZE + slot->last_len);
+	run->busy++;
+	run->nr = 0;
+	return;
+
+at_once:
 	ret = tk_write_run(run->inode, run->pages, run->nr, run->last_len);
 	tk_end_run(run->inode, run->pages, run->nr, ret);
-	if (ret && !run->err)
-		run->err = ret;
+	tk_run_result(run, ret);
 	run->nr = 0;
 }
 
@@ -272,6 +363,11 @@ out:
 	return 0;
 }
 
+/*
+ * Up to TK_WB_RUNS runs are in flight: the next run is gathered and sent
+ * while the agent encrypts the ones before. All are ended before
+ * writepages returns, so a sync that follows waits for no one else.
+ */
 static int tk_writepages(struct address_space *mapping,
 			 struct writeback_control *wbc)
 {
@@ -286,20 +382,101 @@ static int tk_writepages(struct address_space *mapping,
 	if (!takakrypt_agent_present() &&
 	    (wbc->sync_mode != WB_SYNC_ALL || !takakrypt_agent_wait()))
 		return wbc->sync_mode == WB_SYNC_ALL ? -EIO : 0;
+	run.slots = kmalloc_array(TK_WB_RUNS, sizeof(*run.slots),
+				  GFP_NOFS | __GFP_NOWARN);
 	ret = write_cache_pages(mapping, wbc, tk_wb_page, &run);
 	tk_run_flush(&run);
+	tk_slots_drain(&run);
+	kfree(run.slots);
 	return ret ? ret : run.err;
 }
 
+/* Runs of one readahead in flight at once: 9 x 30 pages cover 1 MiB. */
+#define TK_RA_RUNS	9
+
+/* One run of a readahead: its pages, the bytes read and the agent job. */
+struct tk_ra_run {
+	struct page *pages[TK_RUN_MAX_PAGES];
+	unsigned int nr;
+	u8 *buf;
+	ssize_t n;		/* bytes read from the lower file, or -errno */
+	struct takakrypt_crypt_job job;
+};
+
+/*
+ * Reads a run from the lower file and sends it to the agent without
+ * waiting. A run that cannot get a buffer is left for read_folio.
+ */
+static void tk_ra_start(struct inode *inode, struct tk_ra_run *run)
+{
+	size_t len = run->nr * PAGE_SIZE;
+
+	run->n = -ENOMEM;
+	run->buf = kmalloc(len, GFP_NOFS | __GFP_NOWARN);
+	if (!run->buf)
+		return;
+	run->n = takakrypt_lower_read(inode, run->buf, len,
+				      tk_lower_pos(run->pages[0]->index));
+	if (run->n > 0)
+		takakrypt_crypt_begin(&run->job, inode, false,
+				      run->pages[0]->index, run->pages,
+				      DIV_ROUND_UP(run->n, PAGE_SIZE), run->buf,
+				      run->n);
+}
+
+/* Waits for a run, fills and unlocks its pages. */
+static void tk_ra_end(struct tk_ra_run *run)
+{
+	int ret = run->n < 0 ? run->n : 0;
+	unsigned int i;
+
+	if (run->n > 0)
+		ret = takakrypt_crypt_end(&run->job);
+	if (!ret)
+		tk_fill_pages(run->pages, run->nr, run->buf, run->n);
+	kfree_sensitive(run->buf);
+	/* Pages left not uptodate are read again by read_folio. */
+	for (i = 0; i < run->nr; i++) {
+		if (!ret)
+			SetPageUptodate(run->pages[i]);
+		unlock_page(run->pages[i]);
+		put_page(run->pages[i]);
+	}
+}
+
+/*
+ * Readahead keeps up to TK_RA_RUNS requests in flight: each run is read
+ * from the lower file and sent before the agent has answered the one
+ * before, so reading, the round trips and the agent's work overlap.
+ */
 static void tk_readahead(struct readahead_control *rac)
 {
+	struct inode *inode = rac->mapping->host;
 	struct page *pages[TK_RUN_MAX_PAGES];
-	unsigned int nr, i;
+	struct tk_ra_run *runs;
+	unsigned int nr, n, i;
 	int ret;
 
+	runs = kmalloc_array(TK_RA_RUNS, sizeof(*runs), GFP_NOFS | __GFP_NOWARN);
+	if (!runs)
+		goto one_by_one;
+	do {
+		for (n = 0; n < TK_RA_RUNS; n++) {
+			runs[n].nr = __readahead_batch(rac, runs[n].pages,
+						       TK_RUN_MAX_PAGES);
+			if (!runs[n].nr)
+				break;
+			tk_ra_start(inode, &runs[n]);
+		}
+		for (i = 0; i < n; i++)
+			tk_ra_end(&runs[i]);
+	} while (n == TK_RA_RUNS);
+	kfree(runs);
+	return;
+
+one_by_one:
 	while ((nr = __readahead_batch(rac, pages, TK_RUN_MAX_PAGES))) {
-		ret = tk_read_pages(rac->mapping->host, pages, nr);
-		/* Pages left not uptodate are read again by read_folio. */
+		ret = tk_read_pages(inode, pages, nr);
 		for (i = 0; i < nr; i++) {
 			if (!ret)
 				SetPageUptodate(pages[i]);

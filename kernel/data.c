@@ -278,16 +278,116 @@ static bool tk_run_is_zero(struct page **pages, const u8 *buf, size_t len)
 	return zero;
 }
 
+/* A job that could not be sent: count it, say why, drop the header. */
+static void tk_crypt_fail(struct takakrypt_crypt_job *job)
+{
+	struct takakrypt_crypt_reply r = {};
+
+	job->ret = tk_crypt_result(job->inode, job->op, job->ret, &r);
+	if (job->header) {
+		takakrypt_header_put(job->header);
+		job->header = NULL;
+	}
+}
+
 /**
- * takakrypt_crypt_run() - encrypt or decrypt a run of data units.
+ * takakrypt_crypt_begin() - start encrypting or decrypting a run of units.
+ * @job: the run in flight; finish it with takakrypt_crypt_end()
  * @inode: upper inode
  * @encrypt: true: @pages (plaintext) -> @buf; false: @buf in place
  * @first: index of the run's first unit in the file
  * @pages: @nr page cache pages, the plaintext to encrypt
  * @nr: number of units
  * @buf: @len bytes: the stored units to decrypt, or where the encrypted
- *	units go
+ *	units go; it must stay until takakrypt_crypt_end()
  * @len: bytes of the run: every unit 4096 but the last
+ *
+ * An all-zero run, or one that cannot be sent, is done at once: its
+ * outcome waits in @job. Several jobs may be in flight at once.
+ */
+void takakrypt_crypt_begin(struct takakrypt_crypt_job *job, struct inode *inode,
+			   bool encrypt, pgoff_t first, struct page **pages,
+			   unsigned int nr, u8 *buf, size_t len)
+{
+	struct takakrypt_crypt_msg *m = &job->msg;
+	int ret;
+
+	BUILD_BUG_ON(TAKAKRYPT_DATA_UNIT_SIZE != PAGE_SIZE);
+	job->inode = inode;
+	job->op = encrypt ? TAKAKRYPT_CRYPT_ENCRYPT : TAKAKRYPT_CRYPT_DECRYPT;
+	job->header = NULL;
+	job->sent = false;
+	job->ret = -EIO;
+	if (WARN_ON_ONCE(!nr || nr > TAKAKRYPT_MAX_RUN_UNITS ||
+			 len > nr * PAGE_SIZE || len <= (nr - 1) * PAGE_SIZE))
+		return;
+	if (tk_run_is_zero(encrypt ? pages : NULL, buf, len)) {
+		if (encrypt)
+			memset(buf, 0, len);
+		atomic64_inc(&takakrypt_stats.zero_runs);
+		job->ret = 0;
+		return;
+	}
+
+	job->header = takakrypt_header_get(inode);
+	if (!job->header) {
+		ret = takakrypt_header_load(inode, NULL, false);
+		if (ret) {
+			job->ret = ret == -ENOMEM ? ret : -EIO;
+			return;
+		}
+		job->header = takakrypt_header_get(inode);
+		if (!job->header) {
+			pr_warn_ratelimited("inode %lu has data but no header\n",
+					    inode->i_ino);
+			return;
+		}
+	}
+	tk_msg_init(m, inode, job->op, NULL);
+	m->path = NULL;
+	m->policy = NULL;
+	m->req.first_unit = first;
+	m->req.length = len;
+	m->header = job->header->bytes;
+	if (encrypt)
+		m->pages = pages;
+	else
+		m->data = buf;
+	m->out = buf;
+	atomic64_add(nr, &takakrypt_stats.crypt_units);
+	ret = takakrypt_crypt_start(&job->call, m);
+	if (ret) {
+		job->ret = ret;
+		tk_crypt_fail(job);
+		return;
+	}
+	job->sent = true;
+}
+
+/**
+ * takakrypt_crypt_end() - wait for a run started by takakrypt_crypt_begin().
+ * @job: the run
+ *
+ * Return: 0, -ENOMEM (retry with fewer units) or -EIO.
+ */
+int takakrypt_crypt_end(struct takakrypt_crypt_job *job)
+{
+	struct takakrypt_crypt_reply r = {};
+	int ret;
+
+	if (!job->sent)
+		return job->ret;
+	job->sent = false;
+	ret = takakrypt_crypt_finish(&job->call, &r);
+	takakrypt_header_put(job->header);
+	job->header = NULL;
+	job->ret = tk_crypt_result(job->inode, job->op, ret, &r);
+	return job->ret;
+}
+
+/**
+ * takakrypt_crypt_run() - encrypt or decrypt a run of data units and wait:
+ * takakrypt_crypt_begin() then takakrypt_crypt_end().
  *
  * Return: 0, -ENOMEM (retry with fewer units) or -EIO.
  */
@@ -295,50 +395,10 @@ int takakrypt_crypt_run(struct inode *inode, bool encrypt, pgoff_t first,
 			struct page **pages, unsigned int nr, u8 *buf,
 			size_t len)
 {
-	u32 op = encrypt ? TAKAKRYPT_CRYPT_ENCRYPT : TAKAKRYPT_CRYPT_DECRYPT;
-	struct takakrypt_crypt_reply r = {};
-	struct takakrypt_crypt_msg m;
-	struct takakrypt_header *h;
-	int ret;
+	struct takakrypt_crypt_job job;
 
-	BUILD_BUG_ON(TAKAKRYPT_DATA_UNIT_SIZE != PAGE_SIZE);
-	if (WARN_ON_ONCE(!nr || nr > TAKAKRYPT_MAX_RUN_UNITS ||
-			 len > nr * PAGE_SIZE || len <= (nr - 1) * PAGE_SIZE))
-		return -EIO;
-	if (tk_run_is_zero(encrypt ? pages : NULL, buf, len)) {
-		if (encrypt)
-			memset(buf, 0, len);
-		atomic64_inc(&takakrypt_stats.zero_runs);
-		return 0;
-	}
-
-	h = takakrypt_header_get(inode);
-	if (!h) {
-		ret = takakrypt_header_load(inode, NULL, false);
-		if (ret)
-			return ret == -ENOMEM ? ret : -EIO;
-		h = takakrypt_header_get(inode);
-		if (!h) {
-			pr_warn_ratelimited("inode %lu has data but no header\n",
-					    inode->i_ino);
-			return -EIO;
-		}
-	}
-	tk_msg_init(&m, inode, op, NULL);
-	m.path = NULL;
-	m.policy = NULL;
-	m.req.first_unit = first;
-	m.req.length = len;
-	m.header = h->bytes;
-	if (encrypt)
-		m.pages = pages;
-	else
-		m.data = buf;
-	m.out = buf;
-	atomic64_add(nr, &takakrypt_stats.crypt_units);
-	ret = takakrypt_genl_crypt(&m, &r);
-	takakrypt_header_put(h);
-	return tk_crypt_result(inode, op, ret, &r);
+	takakrypt_crypt_begin(&job, inode, encrypt, first, pages, nr, buf, len);
+	return takakrypt_crypt_end(&job);
 }
 
 /*

@@ -12,6 +12,8 @@
 
 #include <takakrypt.h>
 
+#include "genl.h"
+
 /* struct takakrypt_header - a verified file header, shared by its users. */
 struct takakrypt_header {
 	refcount_t ref;
@@ -42,6 +44,21 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 void takakrypt_raw_changed(struct inode *inode);
 void takakrypt_header_release(struct inode *inode);
 
+/* struct takakrypt_crypt_job - a run of units being transformed. */
+struct takakrypt_crypt_job {
+	struct inode *inode;
+	struct takakrypt_header *header;	/* held while in flight */
+	struct takakrypt_crypt_msg msg;
+	struct takakrypt_crypt_call call;
+	u32 op;
+	int ret;		/* outcome once done */
+	bool sent;		/* in flight: takakrypt_crypt_end() waits */
+};
+
+void takakrypt_crypt_begin(struct takakrypt_crypt_job *job, struct inode *inode,
+			   bool encrypt, pgoff_t first, struct page **pages,
+			   unsigned int nr, u8 *buf, size_t len);
+int takakrypt_crypt_end(struct takakrypt_crypt_job *job);
 int takakrypt_crypt_run(struct inode *inode, bool encrypt, pgoff_t first,
 			struct page **pages, unsigned int nr, u8 *buf,
 			size_t len);

@@ -36,7 +36,7 @@
 #include "cache.h"
 #include "proc.h"
 
-/* A request waiting for its reply; lives on the asking task's stack. */
+/* A request waiting for its reply; lives with the asking task. */
 struct tk_pending {
 	struct completion done;
 	bool answered;			/* under tk_lock: first outcome wins */
@@ -47,6 +47,7 @@ struct tk_pending {
 	struct takakrypt_crypt_msg *crypt;	/* NULL: a policy request */
 	struct takakrypt_crypt_reply crypt_reply;
 };
+static_assert(sizeof(struct tk_pending) <= sizeof_field(struct takakrypt_crypt_call, pending));
 
 /* tk_lock guards tk_agent and tk_pending together, so that a request is
  * either registered before the agent is lost (and then failed by it) or
@@ -595,14 +596,15 @@ static bool tk_pending_remove(struct tk_pending *p, int id)
 	return answered;
 }
 
-static int tk_wait(struct tk_pending *p, int id)
+/* Waits until @deadline (jiffies) at most, killably, for @p's outcome. */
+static int tk_wait(struct tk_pending *p, int id, unsigned long deadline)
 {
-	unsigned long timeout;
+	unsigned long timeout = 1;
 	long left;
 	int ret;
 
-	timeout = msecs_to_jiffies(READ_ONCE(takakrypt_timeout_ms));
-
+	if (time_before(jiffies, deadline))
+		timeout = deadline - jiffies;
 	left = wait_for_completion_killable_timeout(&p->done, timeout);
 	if (tk_pending_remove(p, id)) {
 		/* Answered while timing out: a crypt reply may still be
@@ -663,7 +665,8 @@ int takakrypt_genl_ask(struct takakrypt_query *query,
 		goto out;
 	}
 
-	ret = tk_wait(&p, id);
+	ret = tk_wait(&p, id, jiffies +
+		      msecs_to_jiffies(READ_ONCE(takakrypt_timeout_ms)));
 	if (ret)
 		goto out;
 	takakrypt_stats_latency(ktime_us_delta(ktime_get(), start));
@@ -775,56 +778,98 @@ static int tk_send_crypt(struct tk_pending *p, const struct takakrypt_crypt_msg 
 }
 
 /**
- * takakrypt_genl_crypt() - send a crypt request and wait for the reply.
- * @msg: the request; its request_id is filled in here
- * @reply: the reply's fixed part; its status says whether the agent did it
+ * takakrypt_crypt_start() - send a crypt request without waiting for it.
+ * @call: where the request in flight is kept until takakrypt_crypt_finish()
+ * @msg: the request; its request_id is filled in here. It and its buffers
+ *	must stay until takakrypt_crypt_finish() returns.
  *
- * Context: process context, may sleep; the wait is killable.
- * Return: 0 when a well-formed reply arrived (then check @reply->status),
- * -ENOTCONN with no agent, -ETIMEDOUT, -ECONNRESET, -EINTR, -ENOMEM, or
- * -EPROTO when the reply's data did not match the request.
+ * Every successful start must be finished, also when the caller gives up.
+ * Several calls of one task may be in flight at once; the agent answers
+ * them in any order.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 when sent, -ENOTCONN with no agent (after waiting up to
+ * timeout_ms for one), -ENOMEM, or the error of sending.
  */
-int takakrypt_genl_crypt(struct takakrypt_crypt_msg *msg,
-			 struct takakrypt_crypt_reply *reply)
+int takakrypt_crypt_start(struct takakrypt_crypt_call *call,
+			  struct takakrypt_crypt_msg *msg)
 {
-	struct tk_pending p = { .answered = false, .crypt = msg };
+	struct tk_pending *p = (struct tk_pending *)call->pending;
 	u64 generation = 0;
-	ktime_t start;
 	u32 portid = 0;
 	int id, ret;
 
-	init_completion(&p.done);
-	id = tk_pending_add(&p, &portid, &generation);
+	memset(p, 0, sizeof(*p));
+	p->crypt = msg;
+	init_completion(&p->done);
+	id = tk_pending_add(p, &portid, &generation);
 	/*
 	 * Between an agent's stop and the next one's start (a restart),
 	 * data requests wait for it rather than fail: waiting exposes
 	 * nothing, and open files keep working across the restart.
 	 */
 	if (id == -ENOTCONN && takakrypt_agent_wait())
-		id = tk_pending_add(&p, &portid, &generation);
-	if (id < 0) {
-		ret = id;
-		goto out;
-	}
+		id = tk_pending_add(p, &portid, &generation);
+	if (id < 0)
+		return id;
 	msg->req.request_id = id;
-
-	start = ktime_get();
+	call->id = id;
+	call->start = ktime_get();
+	call->deadline = jiffies +
+		msecs_to_jiffies(READ_ONCE(takakrypt_timeout_ms));
 	atomic64_inc(&takakrypt_stats.crypt_requests);
-	ret = tk_send_crypt(&p, msg, portid);
-	if (ret) {
-		tk_pending_remove(&p, id);
-		goto out;
-	}
-	ret = tk_wait(&p, id);
+	ret = tk_send_crypt(p, msg, portid);
 	if (ret)
-		goto out;
-	atomic64_inc(&takakrypt_stats.crypt_answered);
-	atomic64_add(ktime_us_delta(ktime_get(), start),
-		     &takakrypt_stats.crypt_latency_sum_us);
-	*reply = p.crypt_reply;
-out:
-	if (ret == -ETIMEDOUT)
+		tk_pending_remove(p, id);
+	return ret;
+}
+
+/**
+ * takakrypt_crypt_finish() - wait for the reply of a started request.
+ * @call: as filled by a successful takakrypt_crypt_start()
+ * @reply: the reply's fixed part; its status says whether the agent did it
+ *
+ * Context: process context, may sleep; the wait is killable and ends
+ * timeout_ms after the request was sent.
+ * Return: 0 when a well-formed reply arrived (then check @reply->status),
+ * -ETIMEDOUT, -ECONNRESET, -EINTR, or -EPROTO when the reply's data did
+ * not match the request.
+ */
+int takakrypt_crypt_finish(struct takakrypt_crypt_call *call,
+			   struct takakrypt_crypt_reply *reply)
+{
+	struct tk_pending *p = (struct tk_pending *)call->pending;
+	int ret;
+
+	ret = tk_wait(p, call->id, call->deadline);
+	if (!ret) {
+		atomic64_inc(&takakrypt_stats.crypt_answered);
+		atomic64_add(ktime_us_delta(ktime_get(), call->start),
+			     &takakrypt_stats.crypt_latency_sum_us);
+		*reply = p->crypt_reply;
+	} else if (ret == -ETIMEDOUT) {
 		atomic64_inc(&takakrypt_stats.timeouts);
+	}
+	return ret;
+}
+
+/**
+ * takakrypt_genl_crypt() - send a crypt request and wait for the reply.
+ * @msg: the request; its request_id is filled in here
+ * @reply: the reply's fixed part; its status says whether the agent did it
+ *
+ * Context: process context, may sleep; the wait is killable.
+ * Return: as takakrypt_crypt_start(), then as takakrypt_crypt_finish().
+ */
+int takakrypt_genl_crypt(struct takakrypt_crypt_msg *msg,
+			 struct takakrypt_crypt_reply *reply)
+{
+	struct takakrypt_crypt_call call;
+	int ret;
+
+	ret = takakrypt_crypt_start(&call, msg);
+	if (!ret)
+		ret = takakrypt_crypt_finish(&call, reply);
 	return ret;
 }
 

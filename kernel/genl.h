@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 #include <linux/time64.h>
+#include <linux/ktime.h>
 
 #include <takakrypt.h>
 
@@ -61,6 +62,18 @@ struct takakrypt_crypt_msg {
 	u8 *out;
 };
 
+/*
+ * struct takakrypt_crypt_call - a crypt request in flight, from
+ * takakrypt_crypt_start() to takakrypt_crypt_finish(). The waiting state
+ * is genl.c's own; it lives here so that callers need not allocate it.
+ */
+struct takakrypt_crypt_call {
+	u64 pending[16];
+	ktime_t start;
+	unsigned long deadline;		/* jiffies: timeout_ms after sending */
+	int id;
+};
+
 int takakrypt_genl_init(void);
 void takakrypt_genl_exit(void);
 void takakrypt_agent_snapshot(struct takakrypt_agent_info *info);
@@ -68,6 +81,10 @@ int takakrypt_genl_ask(struct takakrypt_query *query,
 		       struct takakrypt_answer *answer);
 int takakrypt_genl_crypt(struct takakrypt_crypt_msg *msg,
 			 struct takakrypt_crypt_reply *reply);
+int takakrypt_crypt_start(struct takakrypt_crypt_call *call,
+			  struct takakrypt_crypt_msg *msg);
+int takakrypt_crypt_finish(struct takakrypt_crypt_call *call,
+			   struct takakrypt_crypt_reply *reply);
 bool takakrypt_agent_present(void);
 bool takakrypt_agent_wait(void);
 

@@ -69,10 +69,11 @@ async function serve(request: CryptRequest, deps: CryptHandlerDeps): Promise<Cry
     case 'ENCRYPT':
     case 'DECRYPT': {
       const data = need(request.data, 'data');
-      await withCipher(need(request.header, 'file header'), deps, (cipher) => {
-        if (request.op === 'ENCRYPT') cipher.encryptUnits(request.firstUnit, data, data);
-        else cipher.decryptUnits(request.firstUnit, data, data);
-      });
+      // The AES work runs on a pool thread, so requests in flight at once
+      // (readahead sends several) use every core; the keys are used
+      // before the cipher leaves this turn.
+      await withCipher(need(request.header, 'file header'), deps, (cipher) =>
+        request.op === 'ENCRYPT' ? cipher.encryptUnitsAsync(request.firstUnit, data, data) : cipher.decryptUnitsAsync(request.firstUnit, data, data));
       return { ...ok, data };
     }
   }
@@ -108,9 +109,9 @@ async function newHeader(request: CryptRequest, deps: CryptHandlerDeps): Promise
  * the cache: a reload or stop clearing the cache meanwhile cannot dispose
  * it under `use`.
  */
-async function withCipher<T>(header: Buffer, deps: CryptHandlerDeps, use: (cipher: FileCipher) => T): Promise<T> {
+async function withCipher<T>(header: Buffer, deps: CryptHandlerDeps, use: (cipher: FileCipher) => T): Promise<Awaited<T>> {
   const cached = deps.cache.get(header);
-  if (cached !== undefined) return use(cached);
+  if (cached !== undefined) return await use(cached);
   const parsed = parseHeader(header);
   const key = await fetchKey(deps, parsed.keyName, parsed);
   let cipher: FileCipher;
@@ -123,7 +124,7 @@ async function withCipher<T>(header: Buffer, deps: CryptHandlerDeps, use: (ciphe
   } finally {
     key.material.fill(0);
   }
-  return use(cipher);
+  return await use(cipher);
 }
 
 // Key store failures all mean "no usable key": KEY_MISSING, naming it.

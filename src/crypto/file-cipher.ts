@@ -16,8 +16,9 @@ export interface PatchOptions {
 
 /**
  * Encrypts and decrypts the data units of one file; create it once per open
- * file. Every method is synchronous, so one FileCipher can serve any number
- * of interleaved requests for its file on the agent's thread.
+ * file. One FileCipher can serve any number of interleaved requests for its
+ * file: the synchronous methods run on the agent's thread, the Async ones
+ * use the keys before returning and finish on a pool thread.
  */
 export class FileCipher {
   private units: UnitCipher | undefined;
@@ -39,6 +40,21 @@ export class FileCipher {
   /** Decrypt a run of data units starting at `firstUnit`; the mirror of encryptUnits. */
   decryptUnits(firstUnit: number, ciphertext: Buffer, out?: Buffer): Buffer {
     return this.run(firstUnit, ciphertext, out, false);
+  }
+
+  /**
+   * encryptUnits with the AES work on a libuv pool thread, so that runs of
+   * several requests use every core. The keys are used before this
+   * returns: disposing the cipher meanwhile is safe. `plaintext` and `out`
+   * must stay untouched until the promise settles.
+   */
+  encryptUnitsAsync(firstUnit: number, plaintext: Buffer, out?: Buffer): Promise<Buffer> {
+    return this.runAsync(firstUnit, plaintext, out, true);
+  }
+
+  /** decryptUnits on a pool thread; as encryptUnitsAsync. */
+  decryptUnitsAsync(firstUnit: number, ciphertext: Buffer, out?: Buffer): Promise<Buffer> {
+    return this.runAsync(firstUnit, ciphertext, out, false);
   }
 
   /**
@@ -74,6 +90,18 @@ export class FileCipher {
   }
 
   private run(firstUnit: number, input: Buffer, out: Buffer | undefined, encrypt: boolean): Buffer {
+    const { units, output } = this.checkRun(firstUnit, input, out);
+    units.transformRun(firstUnit, input, encrypt, output);
+    return output;
+  }
+
+  private async runAsync(firstUnit: number, input: Buffer, out: Buffer | undefined, encrypt: boolean): Promise<Buffer> {
+    const { units, output } = this.checkRun(firstUnit, input, out);
+    await units.transformRunAsync(firstUnit, input, encrypt, output);
+    return output;
+  }
+
+  private checkRun(firstUnit: number, input: Buffer, out: Buffer | undefined): { units: UnitCipher; output: Buffer } {
     const units = this.live();
     const count = Math.ceil(input.length / DATA_UNIT_SIZE);
     checkUnitRange(firstUnit, count);
@@ -84,8 +112,7 @@ export class FileCipher {
     if (overlaps(input, output)) {
       throw createError('CRYPTO_RANGE_INVALID', 'expected the output buffer to be the input itself or separate from it, got one overlapping it at a different offset');
     }
-    units.transformRun(firstUnit, input, encrypt, output);
-    return output;
+    return { units, output };
   }
 
   private live(): UnitCipher {

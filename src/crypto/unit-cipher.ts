@@ -4,7 +4,7 @@
 // zero-preserving rule that keeps holes readable. See docs/FORMAT.md.
 import { createCipheriv, KeyObject } from 'node:crypto';
 import { DATA_UNIT_SIZE } from './constants';
-import { unitTweak, xtsRun } from './xts-run';
+import { unitTweak, xtsRun, xtsRunAsync } from './xts-run';
 
 const AES_BLOCK = 16;
 const ZERO_UNIT = Buffer.alloc(DATA_UNIT_SIZE);
@@ -63,6 +63,28 @@ export class UnitCipher {
     if (xtsLength < input.length) {
       this.transformInto(firstUnit + xtsLength / DATA_UNIT_SIZE, input.subarray(xtsLength), encrypt, output, xtsLength);
     }
+  }
+
+  /**
+   * transformRun with the XTS part on a pool thread: everything that needs
+   * the keys happens before this returns (a short last unit is done here),
+   * so wipe() may follow at once. `input` and `output` must stay untouched
+   * until the promise settles.
+   */
+  transformRunAsync(firstUnit: number, input: Buffer, encrypt: boolean, output: Buffer): Promise<void> {
+    const tail = input.length % DATA_UNIT_SIZE;
+    const xtsLength = tail > 0 && tail < AES_BLOCK ? input.length - tail : input.length;
+    const xtsInput = xtsLength === input.length ? input : input.subarray(0, xtsLength);
+    const pending = xtsLength > 0 ? xtsRunAsync(this.xtsKey, firstUnit, xtsInput, output, encrypt, true) : Promise.resolve();
+    if (xtsLength < input.length) {
+      try {
+        this.transformInto(firstUnit + xtsLength / DATA_UNIT_SIZE, input.subarray(xtsLength), encrypt, output, xtsLength);
+      } catch (err) {
+        // Settle the pool's work first: the caller frees the buffers after.
+        return pending.then(() => Promise.reject(err), () => Promise.reject(err));
+      }
+    }
+    return pending;
   }
 
   /**

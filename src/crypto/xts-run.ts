@@ -67,6 +67,35 @@ export function xtsRun(key: Buffer, firstUnit: number, input: Buffer, output: Bu
   }
 }
 
+/**
+ * xtsRun on a libuv pool thread when the addon is built (the key schedule
+ * is set up before this returns, so `key` may be wiped at once; `input`
+ * and `output` must stay untouched until the promise settles); without
+ * the addon, the same work done before returning.
+ */
+export function xtsRunAsync(key: Buffer, firstUnit: number, input: Buffer, output: Buffer, encrypt: boolean, zeroUnits: boolean, backend = xtsBackend()): Promise<void> {
+  if (backend === 'node:crypto') {
+    try {
+      runWithNodeCrypto(key, firstUnit, input, output, encrypt, zeroUnits);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+  const failed = (err: unknown): never => {
+    if ((err as { code?: unknown }).code !== 'EOPENSSL') throw err;
+    const last = firstUnit + Math.ceil(input.length / DATA_UNIT_SIZE) - 1;
+    throw createError('CRYPTO_XTS_FAILED', `expected OpenSSL to process data units ${firstUnit}..${last} with AES-256-XTS, got ${(err as Error).message}`, { firstUnit, last });
+  };
+  let pending: Promise<void>;
+  try {
+    pending = (loadXtsNative() as XtsNative).xtsRunAsync(key, firstUnit, DATA_UNIT_SIZE, input, output, encrypt, zeroUnits);
+  } catch (err) {
+    return Promise.reject(err).catch(failed);
+  }
+  return pending.catch(failed);
+}
+
 function runWithNodeCrypto(key: Buffer, firstUnit: number, input: Buffer, output: Buffer, encrypt: boolean, zeroUnits: boolean): void {
   for (let start = 0, index = firstUnit; start < input.length; start += DATA_UNIT_SIZE, index++) {
     const unit = input.subarray(start, start + DATA_UNIT_SIZE);

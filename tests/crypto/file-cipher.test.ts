@@ -158,3 +158,44 @@ describe('argument checks', () => {
     expect(code(() => c.decryptUnits(0, Buffer.alloc(16)))).toBe('CRYPTO_CIPHER_DISPOSED: expected a live file cipher for key test-only-key version 1, got one already disposed');
   });
 });
+
+describe('runs on a pool thread (encryptUnitsAsync, decryptUnitsAsync)', () => {
+  test.each([1, 15, 16, 100, U, U + 7, 3 * U + 17, 30 * U])('%d bytes: the same ciphertext as encryptUnits, and back', async (length) => {
+    const p = pattern(length, length % 89);
+    const expected = cipher.encryptUnits(7, p);
+    const c = await cipher.encryptUnitsAsync(7, p);
+    expect(c.equals(expected)).toBe(true);
+    const back = await reader.decryptUnitsAsync(7, c);
+    expect(back.equals(p)).toBe(true);
+  });
+
+  test('in place, zero units stay zero', async () => {
+    const p = Buffer.concat([pattern(U, 1), Buffer.alloc(U), pattern(U + 3, 2)]);
+    const buffer = Buffer.from(p);
+    expect(await cipher.encryptUnitsAsync(3, buffer, buffer)).toBe(buffer);
+    expect(buffer.equals(cipher.encryptUnits(3, p))).toBe(true);
+    expect(buffer.subarray(U, 2 * U).equals(Buffer.alloc(U))).toBe(true);
+  });
+
+  test('disposing the cipher right after the call does not change the result', async () => {
+    const c: FileCipher = fileCipherFromHeader(header, testOnlyKey());
+    const p = pattern(8 * U + 9, 4);
+    const pending = c.encryptUnitsAsync(0, p);
+    c.dispose();
+    expect((await pending).equals(cipher.encryptUnits(0, p))).toBe(true);
+  });
+
+  test('many runs at once each get their own result', async () => {
+    const inputs = Array.from({ length: 16 }, (_, i) => pattern(5 * U + i, i));
+    const outs = await Promise.all(inputs.map((p, i) => cipher.encryptUnitsAsync(i * 5, p)));
+    expect(outs.map((c, i) => c.equals(cipher.encryptUnits(i * 5, inputs[i])))).toEqual(inputs.map(() => true));
+  });
+
+  test('argument problems reject with the same errors', async () => {
+    await expect(cipher.encryptUnitsAsync(-1, Buffer.alloc(1))).rejects.toThrow('expected data unit indexes from 0 to 2199023255550, got -1..-1');
+    await expect(cipher.decryptUnitsAsync(0, Buffer.alloc(100), Buffer.alloc(99))).rejects.toThrow('expected an output buffer of at least 100 bytes, got 99');
+    const c: FileCipher = fileCipherFromHeader(header, testOnlyKey());
+    c.dispose();
+    await expect(c.decryptUnitsAsync(0, Buffer.alloc(16))).rejects.toThrow('got one already disposed');
+  });
+});

@@ -5,7 +5,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createFileCipher, DATA_UNIT_SIZE } from '../../src/crypto';
 import { UnitCipher } from '../../src/crypto/unit-cipher';
-import { loadXtsNative, XtsBackend, xtsRun } from '../../src/crypto/xts-run';
+import { loadXtsNative, XtsBackend, xtsRun, xtsRunAsync } from '../../src/crypto/xts-run';
 import { isTakakryptError } from '../../src/errors';
 import { pattern, seededRandom, TEST_ONLY_NONCE, testOnlyKey } from './helpers';
 
@@ -132,5 +132,23 @@ describe('failures and key wiping', () => {
     const before = [held.xtsKey.some((b) => b !== 0), held.tailKey.some((b) => b !== 0)];
     cipher.dispose();
     expect([before, [held.xtsKey.equals(Buffer.alloc(64)), held.tailKey.equals(Buffer.alloc(32))]]).toEqual([[true, true], [true, true]]);
+  });
+});
+
+describe('xtsRunAsync', () => {
+  test.each<XtsBackend>(['addon', 'node:crypto'])('%s: equals the reference, zero units kept', async (backend) => {
+    const key = randomBuffer(64);
+    const input = Buffer.concat([randomBuffer(3 * U), Buffer.alloc(U), randomBuffer(100)]);
+    const output = Buffer.alloc(input.length);
+    await xtsRunAsync(key, 11, input, output, true, true, backend);
+    const expected = reference(key, 11n, input, true);
+    expected.fill(0, 3 * U, 4 * U);
+    expect(output.equals(expected)).toBe(true);
+  });
+
+  test('an OpenSSL refusal rejects with CRYPTO_XTS_FAILED', async () => {
+    const equalHalves = Buffer.concat([Buffer.alloc(32, 7), Buffer.alloc(32, 7)]);
+    const failure = await xtsRunAsync(equalHalves, 0, Buffer.alloc(U), Buffer.alloc(U), true, false, 'addon').then(() => null, (err: unknown) => err);
+    expect(isTakakryptError(failure, 'CRYPTO_XTS_FAILED')).toBe(true);
   });
 });

@@ -41,6 +41,17 @@ time_limit() {
 	echo "${t:-300}"
 }
 
+# The test disk of an area: the largest "# vm-disk-mb: N" of its tests,
+# else vm-run.sh's 256 MiB (a sparse file: only what is written is used).
+disk_size() {
+	local t n mb=256
+	for t in "$@"; do
+		n=$(sed -nE 's/^# vm-disk-mb: *([0-9]+) *$/\1/p' "$t" | head -n 1)
+		[ -n "$n" ] && [ "$n" -gt "$mb" ] && mb=$n
+	done
+	echo "$mb"
+}
+
 passed=0 failed=0
 summary=()
 record() { # PASS|FAIL test detail
@@ -61,6 +72,7 @@ run_area() {
 		done
 		dir_file=$(mktemp)
 		"$here/vm-run.sh" --name "$area" --timeout "$total" \
+			--disk-mb "$(disk_size "${pending[@]}")" \
 			--run-dir-file "$dir_file" -- tests/vm/lib/guest-suite.sh "${specs[@]}"
 		run_dir=$(cat "$dir_file")
 		rm -f "$dir_file"

@@ -54,6 +54,7 @@ import sys
 
 NETLINK_GENERIC = 16
 NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
+SO_RCVBUFFORCE = 33
 NLMSG_ERROR = 2
 NLM_F_ACK_TLVS = 0x200
 NLMSGERR_ATTR_MSG = 1
@@ -125,7 +126,13 @@ class Genl:
     def __init__(self):
         self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
                                   NETLINK_GENERIC)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        # Readahead sends several 120 KiB requests at once: without a big
+        # buffer (SO_RCVBUFFORCE, beyond rmem_max) the kernel finds the
+        # socket full, sends again later and flags ENOBUFS here.
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 25)
+        except PermissionError:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
         self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
         self.sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
         self.sock.bind((0, 0))
@@ -282,6 +289,12 @@ def run_agent(args):
         try:
             msgs = nl.recv()
         except InterruptedError:
+            continue
+        except OSError as e:
+            # An overrun: the kernel sends a dropped request again.
+            if e.errno != errno.ENOBUFS:
+                raise
+            log.write(json.dumps({'overrun': True}) + '\n')
             continue
         for kind, flags, seq, body in msgs:
             if kind == NLMSG_ERROR:

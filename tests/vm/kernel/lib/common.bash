@@ -109,14 +109,14 @@ start_agent() {
 	local ready=$WORK/agent.ready i
 	rm -f "$ready"
 	/usr/bin/python3 "$AGENT" --log "$AGENT_LOG" --ready "$ready" "$@" \
-		2>>"$WORK/agent.err" &
+		2>>"${TK_RESULTS:-$WORK}/agent.err" &
 	AGENT_PID=$!
 	for i in $(seq 1 100); do
 		[ -s "$ready" ] && return 0
 		kill -0 "$AGENT_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	cat "$WORK/agent.err" >&2 || true
+	cat "${TK_RESULTS:-$WORK}/agent.err" >&2 || true
 	fail "fake agent did not register"
 	return 1
 }
