@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <thread>
 #include <unordered_map>
 
@@ -66,6 +67,10 @@ class Channel : public Napi::ObjectWrap<Channel> {
   bool Open(Napi::Env env);
   Napi::Value Send(Napi::Env env, NlMessage* msg,
                    const std::vector<iovec>* parts = nullptr);
+  Napi::Value SendReply(Napi::Env env, NlMessage* msg,
+                        const std::vector<iovec>* parts, const char* command,
+                        uint32_t request_id);
+  void DeliverRefusedReply(Napi::Env env, const NlAck& ack);
   void ReceiveLoop();
   void HandleMessage(const nlmsghdr* hdr);
   void HandleCrypt(const nlmsghdr* hdr);
@@ -91,6 +96,15 @@ class Channel : public Napi::ObjectWrap<Channel> {
   std::atomic<uint32_t> dropped_{0};
   // Commands awaiting the kernel's ack, by sequence number; JS thread only.
   std::unordered_map<uint32_t, Napi::Promise::Deferred> pending_;
+  // Replies go out without NLM_F_ACK: the kernel acknowledges only one it
+  // refuses. The recent replies, by sequence number, name such a refusal;
+  // JS thread only, the oldest forgotten first.
+  struct SentReply {
+    const char* command;
+    uint32_t request_id;
+  };
+  std::unordered_map<uint32_t, SentReply> recent_replies_;
+  std::deque<uint32_t> recent_order_;
 };
 
 }  // namespace tk

@@ -20,7 +20,7 @@ constexpr uint8_t kPadding[NLA_ALIGNTO] = {0, 0, 0, 0};
 }  // namespace
 
 CryptReplyMessage::CryptReplyMessage(uint16_t family)
-    : head(family, NLM_F_REQUEST | NLM_F_ACK, TAKAKRYPT_CMD_CRYPT_REPLY,
+    : head(family, NLM_F_REQUEST, TAKAKRYPT_CMD_CRYPT_REPLY,
            TAKAKRYPT_GENL_VERSION) {
   // iovecs point at these headers: no reallocation once laid out.
   attr_headers.reserve(TAKAKRYPT_MAX_RUN_UNITS + 1);

@@ -28,6 +28,9 @@ export interface CryptHandlerDeps {
   procRoot?: string;
 }
 
+/** Runs of at least this many bytes (8 data units) are transformed on a libuv pool thread. */
+export const POOL_MIN_BYTES = 8 * 4096;
+
 /** Build the handler given to KernelChannel.onCrypt. */
 export function createCryptHandler(deps: CryptHandlerDeps): (request: CryptRequest) => Promise<void> {
   return async (request) => {
@@ -69,11 +72,17 @@ async function serve(request: CryptRequest, deps: CryptHandlerDeps): Promise<Cry
     case 'ENCRYPT':
     case 'DECRYPT': {
       const data = need(request.data, 'data');
-      // The AES work runs on a pool thread, so requests in flight at once
-      // (readahead sends several) use every core; the keys are used
-      // before the cipher leaves this turn.
-      await withCipher(need(request.header, 'file header'), deps, (cipher) =>
-        request.op === 'ENCRYPT' ? cipher.encryptUnitsAsync(request.firstUnit, data, data) : cipher.decryptUnitsAsync(request.firstUnit, data, data));
+      // A long run's AES work goes to a pool thread, so requests in flight
+      // at once (readahead sends several) use every core; the keys are used
+      // before the cipher leaves this turn. A short run (a random read) is
+      // done here: the hop to the pool would cost it more than it saves.
+      const encrypt = request.op === 'ENCRYPT';
+      await withCipher(need(request.header, 'file header'), deps, (cipher) => {
+        if (data.length >= POOL_MIN_BYTES) {
+          return encrypt ? cipher.encryptUnitsAsync(request.firstUnit, data, data) : cipher.decryptUnitsAsync(request.firstUnit, data, data);
+        }
+        return encrypt ? cipher.encryptUnits(request.firstUnit, data, data) : cipher.decryptUnits(request.firstUnit, data, data);
+      });
       return { ...ok, data };
     }
   }

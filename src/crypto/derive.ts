@@ -2,7 +2,7 @@
 // the named key's material (IKM) and the file nonce (salt).
 import { createError } from '../errors';
 import { INFO, KEY_CHECK_SIZE, KEY_MATERIAL_SIZE, NONCE_SIZE } from './constants';
-import { hkdf } from './hkdf';
+import { hkdfMany } from './hkdf';
 
 /** The derived keys of one file: plain Buffers the holder zeroes when done. */
 export interface FileKeys {
@@ -30,17 +30,14 @@ export function deriveFileKeys(material: Buffer, nonce: Buffer): FileKeys {
   if (nonce.length !== NONCE_SIZE) {
     throw createError('CRYPTO_RANGE_INVALID', `expected a ${NONCE_SIZE}-byte file nonce, got ${nonce.length} bytes`);
   }
-  const xts = hkdf('sha512', material, nonce, INFO.xtsKey, 64);
+  const [xts, tail, macKey, keyCheck] = hkdfMany('sha512', material, nonce, [
+    [INFO.xtsKey, 64], [INFO.tailKey, 32], [INFO.macKey, 32], [INFO.keyCheck, KEY_CHECK_SIZE],
+  ]);
   // OpenSSL refuses XTS keys whose halves are equal; with HKDF output this
   // has probability 2^-256, but a precise error beats an OpenSSL one.
   if (xts.subarray(0, 32).equals(xts.subarray(32))) {
-    xts.fill(0);
+    for (const k of [xts, tail, macKey, keyCheck]) k.fill(0);
     throw createError('CRYPTO_KEY_INVALID', 'expected the two halves of the derived XTS key to differ, got equal halves');
   }
-  return {
-    xts,
-    tail: hkdf('sha512', material, nonce, INFO.tailKey, 32),
-    macKey: hkdf('sha512', material, nonce, INFO.macKey, 32),
-    keyCheck: hkdf('sha512', material, nonce, INFO.keyCheck, KEY_CHECK_SIZE),
-  };
+  return { xts, tail, macKey, keyCheck };
 }

@@ -64,7 +64,8 @@ export interface NativeCryptReq {
 
 /** Something that went wrong on the receive side. */
 export interface NativeFault {
-  fault: 'malformed' | 'overrun' | 'socket';
+  /** rejected: the kernel refused a reply (an unknown or expired request id, a malformed reply). */
+  fault: 'malformed' | 'overrun' | 'socket' | 'rejected';
   code: string;
   message: string;
   /** Set when a malformed request still had a readable id. */

@@ -1,6 +1,6 @@
 // The local key store: one private file per named key, holding every version
 // of its AES-256 material, optionally wrapped under a passphrase.
-import { constants, promises as fsp } from 'fs';
+import { constants, lstatSync, promises as fsp, type Stats } from 'fs';
 import { randomBytes } from 'crypto';
 import path from 'path';
 import { createError } from '../errors';
@@ -24,6 +24,20 @@ export interface LocalKeyStoreOptions {
   logger?: Logger;
 }
 
+// What identifies the contents of a key file without reading it.
+function fileStamp(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.mode}:${stats.uid}`;
+}
+
+// A key file with buffers of its own (the decoded one views the read
+// buffer, which the reader zeroes).
+function copyKeyFile(file: KeyFile): KeyFile {
+  return {
+    ...file,
+    entries: file.entries.map((e) => ({ ...e, iv: Buffer.from(e.iv), sealed: Buffer.from(e.sealed), tag: Buffer.from(e.tag) })),
+  };
+}
+
 function info(name: string, entry: KeyEntry): KeyInfo {
   return { name, version: entry.version, created: new Date(entry.createdMs).toISOString(), algorithm: 'AES-256' };
 }
@@ -34,6 +48,12 @@ export class LocalKeyStore implements KeyProvider {
   private readonly passphrase: Buffer | null;
   private readonly logger: Logger;
   private readonly keks = new Map<string, Buffer>();
+  // Decoded key files by name, with the identity of the file each came
+  // from. getKey serves every new encrypted file: while an lstat of the
+  // key file still matches, it skips the open, read and decode. Any change
+  // to the file (rotate writes a new one and renames it over) misses;
+  // close() wipes them.
+  private readonly files = new Map<string, { stamp: string; file: KeyFile }>();
 
   private constructor(options: LocalKeyStoreOptions) {
     this.path = options.path;
@@ -57,22 +77,53 @@ export class LocalKeyStore implements KeyProvider {
   close(): void {
     for (const kek of this.keks.values()) kek.fill(0);
     this.keks.clear();
+    for (const name of [...this.files.keys()]) this.forget(name);
     this.passphrase?.fill(0);
   }
 
   async getKey(name: string, version?: number): Promise<KeyMaterial> {
     validateKeyName(name);
-    const { file, data } = await this.readKeyFile(name);
-    try {
-      const entry = version === undefined ? latest(file) : file.entries.find((e) => e.version === version);
-      if (!entry) {
-        const have = file.entries.map((e) => e.version).join(', ');
-        throw createError('KEYS_VERSION_NOT_FOUND', `key ${name}: expected version ${version} to exist, got versions ${have}`, { name, version });
+    const file = await this.cachedKeyFile(name);
+    const entry = version === undefined ? latest(file) : file.entries.find((e) => e.version === version);
+    if (!entry) {
+      const have = file.entries.map((e) => e.version).join(', ');
+      throw createError('KEYS_VERSION_NOT_FOUND', `key ${name}: expected version ${version} to exist, got versions ${have}`, { name, version });
+    }
+    return { name, version: entry.version, material: this.open(file, entry) };
+  }
+
+  /** The decoded key file of `name`: the cached copy while the file is unchanged, else read again. */
+  private async cachedKeyFile(name: string): Promise<KeyFile> {
+    const where = this.keyPath(name);
+    const cached = this.files.get(name);
+    if (cached !== undefined) {
+      let stats: Stats | undefined;
+      try {
+        stats = lstatSync(where);
+      } catch {
+        stats = undefined;
       }
-      return { name, version: entry.version, material: this.open(file, entry) };
+      if (stats?.isFile() && fileStamp(stats) === cached.stamp) {
+        checkKeyFileStats(where, stats);
+        return cached.file;
+      }
+      this.forget(name);
+    }
+    const { file, data, stats } = await this.readKeyFile(name);
+    try {
+      const copy = copyKeyFile(file);
+      this.files.set(name, { stamp: fileStamp(stats), file: copy });
+      return copy;
     } finally {
       data.fill(0);
     }
+  }
+
+  private forget(name: string): void {
+    const cached = this.files.get(name);
+    if (cached === undefined) return;
+    for (const e of cached.file.entries) e.sealed.fill(0);
+    this.files.delete(name);
   }
 
   async list(): Promise<KeyInfo[]> {
@@ -131,7 +182,7 @@ export class LocalKeyStore implements KeyProvider {
     return fsp.lstat(this.keyPath(name)).then(() => true, () => false);
   }
 
-  private async readKeyFile(name: string): Promise<{ file: KeyFile; data: Buffer }> {
+  private async readKeyFile(name: string): Promise<{ file: KeyFile; data: Buffer; stats: Stats }> {
     const where = this.keyPath(name);
     let handle: fsp.FileHandle;
     try {
@@ -143,14 +194,15 @@ export class LocalKeyStore implements KeyProvider {
       throw err;
     }
     try {
-      checkKeyFileStats(where, await handle.stat());
+      const stats = await handle.stat();
+      checkKeyFileStats(where, stats);
       const data = await handle.readFile();
       const file = decodeKeyFile(data, where);
       if (file.name !== name) {
         data.fill(0);
         throw createError('KEYS_FILE_CORRUPT', `key file ${where}: expected key name ${name}, got ${file.name}`, { path: where });
       }
-      return { file, data };
+      return { file, data, stats };
     } finally {
       await handle.close();
     }

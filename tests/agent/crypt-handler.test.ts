@@ -93,12 +93,14 @@ describe('the cipher cache', () => {
     expect(world.fetches).toEqual([['k1', undefined], ['k1', 2]]);
   });
 
-  test('a cache cleared (reload, stop) while a request is in flight does not dispose its cipher under it', async () => {
+  test.each([['on the agent thread', U], ['on a pool thread', 30 * U]])('a cache cleared (reload, stop) while a request is in flight %s does not dispose its cipher under it', async (_where, length) => {
     const world = await cryptWorld();
     const header = (await world.handle(crypt({}))).header as Buffer;
-    const pending = world.handle(unitsRequest('ENCRYPT', header, pattern(U)));
+    const expected = Buffer.from((await world.handle(unitsRequest('ENCRYPT', header, pattern(length)))).data as Buffer);
+    const pending = world.handle(unitsRequest('ENCRYPT', header, pattern(length)));
     world.cache.clear();
-    expect([(await pending).status, (await pending).reason]).toEqual([0, 'NONE']);
+    const reply = await pending;
+    expect([reply.status, reply.reason, reply.data?.equals(expected)]).toEqual([0, 'NONE', true]);
   });
 
   test('eviction disposes: a file pushed out is opened again from the store', async () => {

@@ -1,7 +1,8 @@
 // Known answers through the format's own code paths: IEEE 1619 XTS-AES-256
 // vectors through UnitCipher, RFC 5869 HKDF vectors through hkdf().
 import { createSecretKey } from 'node:crypto';
-import { hkdf } from '../../src/crypto/hkdf';
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { hkdf, hkdfMany } from '../../src/crypto/hkdf';
 import { UnitCipher, writeTweak } from '../../src/crypto/unit-cipher';
 import { IEEE1619_KEY1, IEEE1619_KEY2, IEEE1619_VECTORS, ieee1619Plaintext } from './ieee1619-vectors';
 
@@ -53,5 +54,23 @@ describe('RFC 5869 HKDF-SHA-256 test cases through hkdf()', () => {
     },
   ])('$name', ({ ikm, salt, info, length, okm }) => {
     expect(hkdf('sha256', ikm, salt, info, length).toString('hex')).toBe(okm);
+  });
+});
+
+describe('hkdfMany: one extract, several outputs', () => {
+  test.each(['sha256', 'sha512'] as const)('%s: each output equals node:crypto hkdfSync, for lengths across block edges', (hash) => {
+    const block = hash === 'sha256' ? 32 : 64;
+    const lengths = [1, 16, block - 1, block, block + 1, 2 * block, 3 * block + 5, 255 * block];
+    for (let round = 0; round < 20; round++) {
+      const ikm = randomBytes(1 + round * 7), salt = randomBytes(round % 3 === 0 ? 0 : 32);
+      const outputs = lengths.map((length, i) => [randomBytes(i * 3), length] as const);
+      const got = hkdfMany(hash, ikm, salt, outputs).map((b) => b.toString('hex'));
+      const want = outputs.map(([info, length]) => Buffer.from(hkdfSync(hash, ikm, salt, info, length)).toString('hex'));
+      expect(got).toEqual(want);
+    }
+  });
+
+  test.each([0, -1, 1.5, 255 * 64 + 1])('an output length of %p is refused', (length) => {
+    expect(() => hkdfMany('sha512', randomBytes(32), randomBytes(32), [['x', length]])).toThrow(`expected an HKDF output length from 1 to ${255 * 64}, got ${length}`);
   });
 });

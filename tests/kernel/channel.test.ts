@@ -160,4 +160,14 @@ describe('queries', () => {
     await flush();
     expect([faults.length, kernel.sent]).toEqual([1, []]);
   });
+
+  test('a reply the kernel refused is reported without another reply', async () => {
+    const { kernel, channel } = open();
+    const faults: unknown[] = [];
+    channel.onFault((f) => faults.push(f));
+    const fault = { fault: 'rejected' as const, code: 'ENOENT', message: 'the kernel refused CRYPT_REPLY to request 9: unknown or expired request_id' };
+    kernel.onEvent?.(fault);
+    await flush();
+    expect([faults, kernel.sent]).toEqual([[fault], []]);
+  });
 });

@@ -188,3 +188,54 @@ describe('passphrase wrapping', () => {
     expect(passphrase.every((b) => b === 0)).toBe(true);
   });
 });
+
+describe('getKey keeps the decoded key file while the file is unchanged', () => {
+  const keyFile = () => path.join(root.dir, 'ks', 'k1.key');
+
+  test('a rotation made by another store instance is seen at once', async () => {
+    const store = await newStore();
+    await store.createKey('k1');
+    const v1 = await store.getKey('k1');
+    await (await newStore()).rotateKey('k1');
+    const latest = await store.getKey('k1');
+    expect([v1.version, latest.version, latest.material.equals(v1.material)]).toEqual([1, 2, false]);
+    expect((await store.getKey('k1', 1)).material.equals(v1.material)).toBe(true);
+  });
+
+  test('a key file removed, replaced by garbage or opened to others is noticed', async () => {
+    const store = await newStore();
+    await store.createKey('k1');
+    await store.getKey('k1');
+    chmodSync(keyFile(), 0o644);
+    expect(await codeOf(store.getKey('k1'))).toBe('KEYS_STORE_INSECURE');
+    chmodSync(keyFile(), 0o600);
+    const good = readFileSync(keyFile());
+    writeFileSync(keyFile(), Buffer.from('not a key file at all'), { mode: 0o600 });
+    expect(await codeOf(store.getKey('k1'))).toBe('KEYS_FILE_CORRUPT');
+    writeFileSync(keyFile(), good, { mode: 0o600 });
+    expect((await store.getKey('k1')).version).toBe(1);
+    const { unlinkSync } = await import('fs');
+    unlinkSync(keyFile());
+    expect(await codeOf(store.getKey('k1'))).toBe('KEYS_NOT_FOUND');
+  });
+
+  test('material handed out is a copy: zeroing it does not change the next getKey', async () => {
+    const store = await newStore();
+    await store.createKey('k1');
+    const first = await store.getKey('k1');
+    const bytes = Buffer.from(first.material);
+    first.material.fill(0);
+    expect((await store.getKey('k1')).material.equals(bytes)).toBe(true);
+  });
+
+  test('wrapped keys too, and close() forgets them', async () => {
+    const store = await newStore('correct horse');
+    await store.createKey('k1');
+    const a = await store.getKey('k1');
+    const b = await store.getKey('k1');
+    expect(a.material.equals(b.material)).toBe(true);
+    store.close();
+    // close() zeroed the passphrase: nothing cached serves the key any more.
+    expect(await codeOf(store.getKey('k1'))).toBe('KEYS_PASSPHRASE_WRONG');
+  });
+});

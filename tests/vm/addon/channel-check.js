@@ -67,6 +67,16 @@ async function agent(gp) {
     q && { guardPoint: q.guardPoint, exe: q.exe, uid: q.uid, gid: q.gid, isDirectory: q.isDirectory, policyName: q.policyName });
   check('query inode is a decimal string', true, Boolean(q && /^[0-9]+$/.test(q.inode)));
 
+  // Replies are not acknowledged: one the kernel refuses comes back as a
+  // "rejected" fault naming it, and its promise has already settled.
+  const faults = [];
+  channel.onFault((f) => faults.push(f));
+  check('answer to an unknown id settles', 'ok',
+    await outcome(channel.answer({ id: 999999, permit: true, applyKey: false, audit: false, cacheTtlMs: 0 })));
+  for (let i = 0; i < 50 && faults.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  check('answer to an unknown id is reported', [{ fault: 'rejected', code: 'ENOENT', message: 'the kernel refused POLICY_REPLY to request 999999: unknown or expired request_id' }],
+    faults.map((f) => ({ fault: f.fault, code: f.code, message: f.message })));
+
   const second = kernel.KernelChannel.open();
   check('second agent refused', 'KERNEL_AGENT_BUSY: expected the kernel to accept REGISTER, got EBUSY: another agent is registered',
     await outcome(second.register()));
