@@ -175,9 +175,15 @@ Napi::Value Channel::GetDropped(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), dropped_.load());
 }
 
-// Send one command; the promise settles with the kernel's ack.
+// Send one message. A command (no `reply`) settles with the kernel's ack.
+// A reply is not acknowledged when the kernel takes it, so its promise
+// settles once it is sent; a refusal the kernel reports later reaches JS
+// as a "rejected" fault naming the reply (DeliverRefusedReply). One round
+// trip to the agent then costs one message each way instead of three.
 Napi::Value Channel::Send(Napi::Env env, NlMessage* msg,
-                          const std::vector<iovec>* parts) {
+                          const std::vector<iovec>* parts,
+                          const SentReply* reply) {
+  constexpr size_t kRecentReplies = 4096;
   if (!open_) {
     return Rejected(env, ErrnoError(env, ESHUTDOWN, "sendto",
                                     "the channel is closed"));
@@ -187,46 +193,22 @@ Napi::Value Channel::Send(Napi::Env env, NlMessage* msg,
   msg->SetSeq(seq);
   Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
   Napi::Value promise = d.Promise();
-  pending_.emplace(seq, d);
+  if (reply == nullptr) pending_.emplace(seq, d);
   int err = parts == nullptr ? SendMessage(sock_, *msg)
                              : SendMessageParts(sock_, *msg, *parts);
   if (err != 0) {
-    pending_.erase(seq);
+    if (reply == nullptr) pending_.erase(seq);
     d.Reject(ErrnoError(env, err, "sendto").Value());
+  } else if (reply != nullptr) {
+    if (recent_order_.size() == kRecentReplies) {
+      recent_replies_.erase(recent_order_.front());
+      recent_order_.pop_front();
+    }
+    recent_replies_[seq] = *reply;
+    recent_order_.push_back(seq);
+    d.Resolve(env.Undefined());
   }
   return promise;
-}
-
-// A reply is not acknowledged when the kernel takes it, so its promise
-// settles once it is sent; a refusal the kernel reports later reaches JS
-// as a "rejected" fault naming the reply (DeliverRefusedReply). One round
-// trip to the agent then costs one message each way instead of three.
-Napi::Value Channel::SendReply(Napi::Env env, NlMessage* msg,
-                               const std::vector<iovec>* parts,
-                               const char* command, uint32_t request_id) {
-  constexpr size_t kRecentReplies = 4096;
-  if (!open_) {
-    return Rejected(env, ErrnoError(env, ESHUTDOWN, "sendto",
-                                    "the channel is closed"));
-  }
-  uint32_t seq = next_seq_++;
-  if (next_seq_ == 0) next_seq_ = 2;
-  msg->SetSeq(seq);
-  int err = parts == nullptr ? SendMessage(sock_, *msg)
-                             : SendMessageParts(sock_, *msg, *parts);
-  Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
-  if (err != 0) {
-    d.Reject(ErrnoError(env, err, "sendto").Value());
-    return d.Promise();
-  }
-  if (recent_order_.size() == kRecentReplies) {
-    recent_replies_.erase(recent_order_.front());
-    recent_order_.pop_front();
-  }
-  recent_replies_[seq] = {command, request_id};
-  recent_order_.push_back(seq);
-  d.Resolve(env.Undefined());
-  return d.Promise();
 }
 
 void Channel::DeliverRefusedReply(Napi::Env env, const NlAck& ack) {
@@ -285,7 +267,8 @@ Napi::Value Channel::Reply(const Napi::CallbackInfo& info) {
   NlMessage msg(family_, NLM_F_REQUEST, TAKAKRYPT_CMD_POLICY_REPLY,
                 TAKAKRYPT_GENL_VERSION);
   msg.PutAttr(TAKAKRYPT_A_POLICY_REPLY, &reply, sizeof(reply));
-  return SendReply(env, &msg, nullptr, "POLICY_REPLY", reply.request_id);
+  SentReply sent = {"POLICY_REPLY", reply.request_id};
+  return Send(env, &msg, nullptr, &sent);
 }
 
 // The reply goes out from the caller's Buffers, without a copy.
@@ -299,9 +282,10 @@ Napi::Value Channel::CryptReply(const Napi::CallbackInfo& info) {
   size_t extra = 0;
   for (const iovec& v : msg.parts) extra += v.iov_len;
   msg.head.AddLength(extra);
-  uint32_t request_id =
-      info[0].As<Napi::Object>().Get("requestId").ToNumber().Uint32Value();
-  return SendReply(env, &msg.head, &msg.parts, "CRYPT_REPLY", request_id);
+  SentReply sent = {
+      "CRYPT_REPLY",
+      info[0].As<Napi::Object>().Get("requestId").ToNumber().Uint32Value()};
+  return Send(env, &msg.head, &msg.parts, &sent);
 }
 
 void Channel::Post(ChannelEvent* ev) {

@@ -65,11 +65,14 @@ class Channel : public Napi::ObjectWrap<Channel> {
   Napi::Value GetDropped(const Napi::CallbackInfo& info);
 
   bool Open(Napi::Env env);
+  // A reply sent, remembered by its sequence number to name a refusal.
+  struct SentReply {
+    const char* command;
+    uint32_t request_id;
+  };
   Napi::Value Send(Napi::Env env, NlMessage* msg,
-                   const std::vector<iovec>* parts = nullptr);
-  Napi::Value SendReply(Napi::Env env, NlMessage* msg,
-                        const std::vector<iovec>* parts, const char* command,
-                        uint32_t request_id);
+                   const std::vector<iovec>* parts = nullptr,
+                   const SentReply* reply = nullptr);
   void DeliverRefusedReply(Napi::Env env, const NlAck& ack);
   void ReceiveLoop();
   void HandleMessage(const nlmsghdr* hdr);
@@ -99,10 +102,6 @@ class Channel : public Napi::ObjectWrap<Channel> {
   // Replies go out without NLM_F_ACK: the kernel acknowledges only one it
   // refuses. The recent replies, by sequence number, name such a refusal;
   // JS thread only, the oldest forgotten first.
-  struct SentReply {
-    const char* command;
-    uint32_t request_id;
-  };
   std::unordered_map<uint32_t, SentReply> recent_replies_;
   std::deque<uint32_t> recent_order_;
 };
