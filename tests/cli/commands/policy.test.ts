@@ -120,7 +120,7 @@ test('--json carries request, decision, rule and warnings', () => {
   });
   expect(out.decision).toEqual({
     permit: true, applyKey: false, audit: true, ruleIndex: 2, policy: 'check-policy', keyName: null, learnMode: false,
-    reason: 'security rule 2 (deny,audit) allows browsing: d_rd permitted without contents',
+    reason: 'security rule 2 (deny,audit) allows browsing: d_rd permitted without contents', anyObject: false,
   });
   expect(out.rule).toMatchObject({ index: 2, actions: ['all_ops'], effects: ['deny', 'audit'], browsing: true });
   expect([out.explain, out.warnings]).toEqual([null, []]);
