@@ -54,11 +54,7 @@ export class UnitCipher {
    * keystream for a final unit shorter than that.
    */
   transformRun(firstUnit: number, input: Buffer, encrypt: boolean, output: Buffer): void {
-    const tail = input.length % DATA_UNIT_SIZE;
-    const xtsLength = tail > 0 && tail < AES_BLOCK ? input.length - tail : input.length;
-    // xtsRun writes input.length bytes of a longer output; slicing only
-    // when needed keeps small runs cheap.
-    const xtsInput = xtsLength === input.length ? input : input.subarray(0, xtsLength);
+    const { xtsLength, xtsInput } = splitRun(input);
     if (xtsLength > 0) xtsRun(this.xtsKey, firstUnit, xtsInput, output, encrypt, true);
     if (xtsLength < input.length) {
       this.transformInto(firstUnit + xtsLength / DATA_UNIT_SIZE, input.subarray(xtsLength), encrypt, output, xtsLength);
@@ -72,9 +68,7 @@ export class UnitCipher {
    * until the promise settles.
    */
   transformRunAsync(firstUnit: number, input: Buffer, encrypt: boolean, output: Buffer): Promise<void> {
-    const tail = input.length % DATA_UNIT_SIZE;
-    const xtsLength = tail > 0 && tail < AES_BLOCK ? input.length - tail : input.length;
-    const xtsInput = xtsLength === input.length ? input : input.subarray(0, xtsLength);
+    const { xtsLength, xtsInput } = splitRun(input);
     const pending = xtsLength > 0 ? xtsRunAsync(this.xtsKey, firstUnit, xtsInput, output, encrypt, true) : Promise.resolve();
     if (xtsLength < input.length) {
       try {
@@ -130,6 +124,15 @@ export class UnitCipher {
     this.xtsKey.fill(0);
     this.tailKey.fill(0);
   }
+}
+
+// A run as XTS does it (every unit of 16 bytes or more) and the short
+// tail the keystream does. xtsRun writes input.length bytes of a longer
+// output; slicing only when needed keeps small runs cheap.
+function splitRun(input: Buffer): { xtsLength: number; xtsInput: Buffer } {
+  const tail = input.length % DATA_UNIT_SIZE;
+  const xtsLength = tail > 0 && tail < AES_BLOCK ? input.length - tail : input.length;
+  return { xtsLength, xtsInput: xtsLength === input.length ? input : input.subarray(0, xtsLength) };
 }
 
 function ownCopy(key: KeyObject | Buffer): Buffer {

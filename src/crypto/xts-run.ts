@@ -61,10 +61,16 @@ export function xtsRun(key: Buffer, firstUnit: number, input: Buffer, output: Bu
   try {
     (loadXtsNative() as XtsNative).xtsRun(key, firstUnit, DATA_UNIT_SIZE, input, output, encrypt, zeroUnits);
   } catch (err) {
-    if ((err as { code?: unknown }).code !== 'EOPENSSL') throw err;
-    const last = firstUnit + Math.ceil(input.length / DATA_UNIT_SIZE) - 1;
-    throw createError('CRYPTO_XTS_FAILED', `expected OpenSSL to process data units ${firstUnit}..${last} with AES-256-XTS, got ${(err as Error).message}`, { firstUnit, last });
+    throw xtsFailure(err, firstUnit, input.length);
   }
+}
+
+// An OpenSSL failure of the addon as CRYPTO_XTS_FAILED naming the units;
+// anything else (the addon's own argument checks) as it is.
+function xtsFailure(err: unknown, firstUnit: number, length: number): unknown {
+  if ((err as { code?: unknown }).code !== 'EOPENSSL') return err;
+  const last = firstUnit + Math.ceil(length / DATA_UNIT_SIZE) - 1;
+  return createError('CRYPTO_XTS_FAILED', `expected OpenSSL to process data units ${firstUnit}..${last} with AES-256-XTS, got ${(err as Error).message}`, { firstUnit, last });
 }
 
 /**
@@ -82,18 +88,12 @@ export function xtsRunAsync(key: Buffer, firstUnit: number, input: Buffer, outpu
       return Promise.reject(err);
     }
   }
-  const failed = (err: unknown): never => {
-    if ((err as { code?: unknown }).code !== 'EOPENSSL') throw err;
-    const last = firstUnit + Math.ceil(input.length / DATA_UNIT_SIZE) - 1;
-    throw createError('CRYPTO_XTS_FAILED', `expected OpenSSL to process data units ${firstUnit}..${last} with AES-256-XTS, got ${(err as Error).message}`, { firstUnit, last });
-  };
-  let pending: Promise<void>;
+  const failed = (err: unknown): Promise<never> => Promise.reject(xtsFailure(err, firstUnit, input.length));
   try {
-    pending = (loadXtsNative() as XtsNative).xtsRunAsync(key, firstUnit, DATA_UNIT_SIZE, input, output, encrypt, zeroUnits);
+    return (loadXtsNative() as XtsNative).xtsRunAsync(key, firstUnit, DATA_UNIT_SIZE, input, output, encrypt, zeroUnits).catch(failed);
   } catch (err) {
-    return Promise.reject(err).catch(failed);
+    return failed(err);
   }
-  return pending.catch(failed);
 }
 
 function runWithNodeCrypto(key: Buffer, firstUnit: number, input: Buffer, output: Buffer, encrypt: boolean, zeroUnits: boolean): void {
