@@ -14,7 +14,8 @@
         "src/channel.cc",
         "src/nss.cc",
         "src/mounts.cc",
-        "src/xts_run.cc"
+        "src/xts_run.cc",
+        "src/kdf.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -1,9 +1,11 @@
 // Entry point of the takakrypt addon: the netlink channel, the struct
-// codec, NSS look-ups and mount(2)/umount2(2).
+// codec, NSS look-ups, mount(2)/umount2(2), and the XTS, HMAC and HKDF
+// primitives of the data path.
 #include <napi.h>
 
 #include "channel.h"
 #include "codec.h"
+#include "kdf.h"
 #include "xts_run.h"
 
 namespace tk {
@@ -17,6 +19,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tk::InitNss(env, exports);
   tk::InitMounts(env, exports);
   tk::InitXtsRun(env, exports);
+  tk::InitKdf(env, exports);
   return exports;
 }
 

@@ -2,16 +2,25 @@
 // and DECRYPT requests of an open file skip HKDF and the header check.
 // Bounded, least recently used first out; every cipher that leaves is
 // disposed, which zeroes its keys.
-import { OFFSET } from '../crypto/constants';
+import { HEADER_SIZE, OFFSET } from '../crypto/constants';
 import type { FileCipher } from '../crypto/file-cipher';
 
-/** Files whose ciphers are kept when no capacity is given. */
-export const DEFAULT_CIPHER_CACHE_SIZE = 4096;
+/**
+ * Files whose ciphers are kept when no capacity is given: more than a
+ * large tar extraction writes between two flushes, so the ENCRYPT of a
+ * file made by NEW_HEADER finds its cipher. An entry keeps 128 bytes of
+ * the header and the file's keys, not the whole 4 KiB header.
+ */
+export const DEFAULT_CIPHER_CACHE_SIZE = 16384;
 
 interface Entry {
-  header: Buffer;
+  // The header's fields (everything before the reserved area; the MAC is
+  // the map key), or the whole header when its reserved area is not zero.
+  kept: Buffer;
   cipher: FileCipher;
 }
+
+const ZERO_RESERVED = Buffer.alloc(OFFSET.mac - OFFSET.reservedB);
 
 /** File header -> FileCipher, at most `capacity` of them. */
 export class CipherCache {
@@ -35,7 +44,7 @@ export class CipherCache {
     const entry = this.entries.get(tag);
     // The tag only finds the entry; a header that differs elsewhere with
     // the same tag is another (forged) header and must be opened itself.
-    if (entry === undefined || !entry.header.equals(header)) return undefined;
+    if (entry === undefined || !sameHeader(entry.kept, header)) return undefined;
     this.entries.delete(tag);
     this.entries.set(tag, entry);
     return entry.cipher;
@@ -49,13 +58,13 @@ export class CipherCache {
   put(header: Buffer, cipher: FileCipher): FileCipher {
     const tag = tagOf(header);
     const existing = this.entries.get(tag);
-    if (existing !== undefined && existing.header.equals(header) && existing.cipher !== cipher) {
+    if (existing !== undefined && sameHeader(existing.kept, header) && existing.cipher !== cipher) {
       cipher.dispose();
       return this.get(header) as FileCipher;
     }
     if (existing !== undefined && existing.cipher !== cipher) existing.cipher.dispose();
     this.entries.delete(tag);
-    this.entries.set(tag, { header: Buffer.from(header), cipher });
+    this.entries.set(tag, { kept: Buffer.from(reservedIsZero(header) ? header.subarray(0, OFFSET.reservedB) : header), cipher });
     this.evict();
     return cipher;
   }
@@ -73,6 +82,16 @@ export class CipherCache {
       oldest.cipher.dispose();
     }
   }
+}
+
+function reservedIsZero(header: Buffer): boolean {
+  return header.length === HEADER_SIZE && header.subarray(OFFSET.reservedB, OFFSET.mac).equals(ZERO_RESERVED);
+}
+
+// Whether `header` equals the header an entry keeps (with the same MAC).
+function sameHeader(kept: Buffer, header: Buffer): boolean {
+  if (kept.length !== OFFSET.reservedB) return kept.equals(header);
+  return reservedIsZero(header) && kept.equals(header.subarray(0, OFFSET.reservedB));
 }
 
 // The header's MAC: 32 bytes that differ between any two files.

@@ -36,8 +36,10 @@ export function createCryptHandler(deps: CryptHandlerDeps): (request: CryptReque
   return async (request) => {
     let reply: CryptReply;
     // Header requests come once per file: worth a debug line. Data
-    // requests come per 120 KiB: only their failures are logged.
-    if (request.op === 'NEW_HEADER' || request.op === 'OPEN_HEADER') {
+    // requests come per 120 KiB: only their failures are logged. winston
+    // streams a line through its formats before any transport checks the
+    // level: skip that work when debug is off.
+    if ((request.op === 'NEW_HEADER' || request.op === 'OPEN_HEADER') && deps.logger.isLevelEnabled('debug')) {
       deps.logger.debug('crypt header request', {
         requestId: request.id, op: request.op, guardPoint: request.guardPoint, file: fileOf(request), pid: request.pid, uid: request.uid,
       });

@@ -41,7 +41,10 @@ export interface HandlerDeps {
 export function createQueryHandler(deps: HandlerDeps): (query: PolicyQuery) => Promise<void> {
   return async (query) => {
     const log = deps.logger.child({ requestId: query.id, pid: query.pid, uid: query.uid, action: query.action });
-    log.debug('policy query', { guardPoint: query.guardPoint, path: query.path, exe: query.exe });
+    // winston streams a line through its formats before any transport
+    // checks the level: skip that work when debug is off.
+    const debug = deps.logger.isLevelEnabled('debug');
+    if (debug) log.debug('policy query', { guardPoint: query.guardPoint, path: query.path, exe: query.exe });
     let request: PolicyRequest = toRequest(query);
     let answer: PolicyAnswer;
     try {
@@ -49,7 +52,7 @@ export function createQueryHandler(deps: HandlerDeps): (query: PolicyQuery) => P
       request = await enrich(request, engine, deps);
       const decision = engine.decide(request);
       answer = toAnswer(query.id, decision, cacheTtlMs);
-      log.debug('policy decision', { permit: decision.permit, rule: decision.ruleIndex, reason: decision.reason });
+      if (debug) log.debug('policy decision', { permit: decision.permit, rule: decision.ruleIndex, reason: decision.reason });
       if (!decision.permit || decision.audit) await writeAudit(deps, request, decision, log);
     } catch (err) {
       log.error('policy query failed; denying', { error: (err as Error).message });

@@ -1,12 +1,13 @@
 // The 4096-byte header of format v1: detection, parsing, encoding and the
 // authenticator check. Layout and rules: docs/FORMAT.md.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { createError } from '../errors';
 import {
   ALGORITHM_AES_256_XTS, DATA_UNIT_SIZE, FORMAT_VERSION, HEADER_SIZE, KEY_CHECK_SIZE,
   KEY_NAME_MAX, KNOWN_FLAGS, MAC_SIZE, MAGIC, NONCE_SIZE, OFFSET,
 } from './constants';
 import type { FileKeys } from './derive';
+import { hmac } from './hkdf';
 
 /** The fields of a v1 header; none of them is secret. */
 export interface FileHeader {
@@ -116,7 +117,7 @@ export function verifyHeader(header: Buffer, parsed: FileHeader, keys: FileKeys)
 }
 
 function headerMac(header: Buffer, macKey: Buffer): Buffer {
-  return createHmac('sha256', macKey).update(header.subarray(0, OFFSET.mac)).digest();
+  return hmac('sha256', macKey, header.subarray(0, OFFSET.mac));
 }
 
 function noHeader() {

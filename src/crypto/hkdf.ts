@@ -1,34 +1,76 @@
-// HKDF (RFC 5869) with node:crypto's HMAC, returning Buffers the caller
-// can zero. One extract serves every key derived from the same input and
-// salt: a file's four keys cost five HMACs (hkdfSync would redo the
-// extract and build a key object for each, about ten times the work).
+// HMAC, and HKDF (RFC 5869) returning Buffers the caller can zero. One
+// extract serves every key derived from the same input and salt: a file's
+// four keys cost one extract and four expands (hkdfSync would redo the
+// extract and build a key object for each). With the addon built, each
+// is one native call (addon/src/kdf.cc); without it, node:crypto's HMAC
+// computes the same bytes.
 import { createHmac } from 'node:crypto';
+import { ADDON_PATH } from '../kernel/native';
 
 /** Hashes the format uses with HKDF: SHA-512 for keys; SHA-256 for RFC 5869 vectors. */
 export type HkdfHash = 'sha256' | 'sha512';
 
 const HASH_LENGTH: Record<HkdfHash, number> = { sha256: 32, sha512: 64 };
 
+/** The addon's entry points for HMAC and HKDF (addon/src/kdf.cc). */
+export interface KdfNative {
+  hmac(hash: HkdfHash, key: Buffer, data: Buffer): Buffer;
+  hkdf(hash: HkdfHash, ikm: Buffer, salt: Buffer, infos: Buffer[], lengths: number[]): Buffer[];
+}
+
+/** Which code computes HMAC and HKDF. */
+export type KdfBackend = 'addon' | 'node:crypto';
+
+let native: KdfNative | null | undefined;
+
+/** The addon's HMAC and HKDF, or null when the addon is not built or predates them. */
+export function loadKdfNative(): KdfNative | null {
+  if (native !== undefined) return native;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires -- a native module has no ES import
+    const addon = require(ADDON_PATH) as Partial<KdfNative>;
+    native = typeof addon.hmac === 'function' && typeof addon.hkdf === 'function' ? (addon as KdfNative) : null;
+  } catch {
+    native = null;
+  }
+  return native;
+}
+
+/** The backend hmac and hkdfMany use by default: the addon when it is built. */
+export function kdfBackend(): KdfBackend {
+  return loadKdfNative() ? 'addon' : 'node:crypto';
+}
+
+/** HMAC of `data` under `key`. */
+export function hmac(hash: HkdfHash, key: Buffer, data: Buffer, backend = kdfBackend()): Buffer {
+  if (backend === 'addon') return (loadKdfNative() as KdfNative).hmac(hash, key, data);
+  return createHmac(hash, key).update(data).digest();
+}
+
 /** Derive `length` bytes from `ikm` with `salt` and `info`; the caller zeroes the result. */
-export function hkdf(hash: HkdfHash, ikm: Buffer, salt: Buffer, info: Buffer | string, length: number): Buffer {
-  return hkdfMany(hash, ikm, salt, [[info, length]])[0];
+export function hkdf(hash: HkdfHash, ikm: Buffer, salt: Buffer, info: Buffer | string, length: number, backend = kdfBackend()): Buffer {
+  return hkdfMany(hash, ikm, salt, [[info, length]], backend)[0];
 }
 
 /**
  * Derive one output per [info, length] from the same `ikm` and `salt`,
  * each equal to hkdf(hash, ikm, salt, info, length); the caller zeroes them.
  */
-export function hkdfMany(hash: HkdfHash, ikm: Buffer, salt: Buffer, outputs: ReadonlyArray<readonly [Buffer | string, number]>): Buffer[] {
+export function hkdfMany(hash: HkdfHash, ikm: Buffer, salt: Buffer, outputs: ReadonlyArray<readonly [Buffer | string, number]>, backend = kdfBackend()): Buffer[] {
   const hashLength = HASH_LENGTH[hash];
   for (const [, length] of outputs) {
     if (!Number.isInteger(length) || length < 1 || length > 255 * hashLength) {
       throw new RangeError(`expected an HKDF output length from 1 to ${255 * hashLength}, got ${length}`);
     }
   }
+  const infos = outputs.map(([info]) => (typeof info === 'string' ? Buffer.from(info) : info));
+  if (backend === 'addon') {
+    return (loadKdfNative() as KdfNative).hkdf(hash, ikm, salt, infos, outputs.map(([, length]) => length));
+  }
   // RFC 5869 2.2: no salt means hashLength zero bytes, which HMAC pads to the same key.
   const prk = createHmac(hash, salt).update(ikm).digest();
   try {
-    return outputs.map(([info, length]) => expand(hash, prk, typeof info === 'string' ? Buffer.from(info) : info, length));
+    return outputs.map(([, length], i) => expand(hash, prk, infos[i], length));
   } finally {
     prk.fill(0);
   }

@@ -1,4 +1,4 @@
-import { CipherCache } from '../../src/agent/cipher-cache';
+import { CipherCache, DEFAULT_CIPHER_CACHE_SIZE } from '../../src/agent/cipher-cache';
 import { createFileCipher, type FileCipher } from '../../src/crypto';
 import { isTakakryptError } from '../../src/errors';
 import { testOnlyKey } from '../crypto/helpers';
@@ -46,6 +46,29 @@ describe('CipherCache', () => {
     const forged = Buffer.from(a.header);
     forged[40] ^= 1;
     expect(cache.get(forged)).toBeUndefined();
+  });
+
+  test.each([[200, 'a reserved byte'], [4063, 'the last reserved byte'], [4070, 'the MAC']])('a header differing at byte %p (%s) is not a hit', (offset) => {
+    const cache = new CipherCache(4);
+    const a = fileCipher();
+    cache.put(a.header, a.cipher);
+    const forged = Buffer.from(a.header);
+    forged[offset] ^= 1;
+    expect([cache.get(forged), cache.get(forged.subarray(0, 4095)), cache.get(a.header)]).toEqual([undefined, undefined, a.cipher]);
+  });
+
+  test('a header kept whole (non-zero reserved bytes) matches only itself', () => {
+    const cache = new CipherCache(4);
+    const a = fileCipher();
+    const odd = Buffer.from(a.header);
+    odd[300] = 7;
+    cache.put(odd, a.cipher);
+    expect([cache.get(odd), cache.get(a.header)]).toEqual([a.cipher, undefined]);
+  });
+
+  test('the default capacity covers a large extraction between flushes', () => {
+    expect(new CipherCache().capacity).toBe(DEFAULT_CIPHER_CACHE_SIZE);
+    expect(DEFAULT_CIPHER_CACHE_SIZE).toBeGreaterThanOrEqual(16384);
   });
 
   test('the cached header is a copy: changing the caller\'s Buffer changes nothing', () => {

@@ -25,6 +25,12 @@ describe('NEW_HEADER', () => {
     expect(a.header?.equals(b.header as Buffer)).toBe(false);
   });
 
+  test.each([['debug', 1], ['info', 0]] as const)('at level %s, a header request formats %d log lines', async (level, lines) => {
+    const world = await cryptWorld(16, level);
+    const reply = await world.handle(crypt({}));
+    expect([reply.status, world.logFormatted(), world.logLines().length]).toEqual([0, lines, lines]);
+  });
+
   test('an unknown guard point falls back to the policy= mount option', async () => {
     const world = await cryptWorld();
     const reply = await world.handle(crypt({ guardPoint: '/mnt/manual', policyName: 'p' }));

@@ -40,11 +40,13 @@ export interface CryptWorld {
   replies: CryptReply[];
   audits: Array<{ request: PolicyRequest; decision: PolicyDecision }>;
   logLines: () => Record<string, unknown>[];
+  /** Lines that reached the logger's formats, whatever their level. */
+  logFormatted: () => number;
   handle: (request: CryptRequest) => Promise<CryptReply>;
 }
 
 /** Key k1 at versions 1 and 2 (2 is the latest), and a handler over it. */
-export async function cryptWorld(capacity = 16): Promise<CryptWorld> {
+export async function cryptWorld(capacity = 16, logLevel: 'debug' | 'info' = 'debug'): Promise<CryptWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'tk-crypt-'));
   const store = await LocalKeyStore.openOrCreate({ path: join(dir, 'keys') });
   await store.createKey('k1');
@@ -57,9 +59,9 @@ export async function cryptWorld(capacity = 16): Promise<CryptWorld> {
     },
     list: () => store.list(),
   };
-  const { logger, lines } = memoryLogger();
+  const { logger, lines, formatted } = memoryLogger(logLevel);
   const world: CryptWorld = {
-    store, fetches, cache: new CipherCache(capacity), replies: [], audits: [], logLines: lines,
+    store, fetches, cache: new CipherCache(capacity), replies: [], audits: [], logLines: lines, logFormatted: formatted,
     handle: async (request) => {
       await handler(request);
       return world.replies[world.replies.length - 1];

@@ -37,22 +37,30 @@ export function fakeEngine(decide: (r: PolicyRequest) => PolicyDecision, needsSi
   };
 }
 
-/** A logger writing JSON lines into memory, with the parsed lines. */
-export function memoryLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
+/**
+ * A logger writing JSON lines into memory, with the parsed lines and how
+ * many lines reached its formats (whatever their level).
+ */
+export function memoryLogger(level: 'debug' | 'info' = 'debug'): { logger: Logger; lines: () => Record<string, unknown>[]; formatted: () => number } {
   const chunks: string[] = [];
+  let count = 0;
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
       chunks.push(chunk.toString());
       done();
     },
   });
+  const counting = winston.format((info) => {
+    count += 1;
+    return info;
+  });
   const logger = winston.createLogger({
-    level: 'debug',
-    format: winston.format.json(),
+    level,
+    format: winston.format.combine(counting(), winston.format.json()),
     transports: [new winston.transports.Stream({ stream })],
   });
   const lines = () => chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { logger, lines };
+  return { logger, lines, formatted: () => count };
 }
 
 /** Collects answers and audit records. */

@@ -123,6 +123,13 @@ describe('query handler logging and concurrency', () => {
     expect(debug.map((l) => [l.message, l.requestId])).toEqual([['policy query', 11], ['policy decision', 11]]);
   });
 
+  test('at info level a permitted query formats no log line at all', async () => {
+    const log = memoryLogger('info');
+    const { handle, out } = setup(() => decision(), { logger: log.logger });
+    await handle(query({ id: 12 }));
+    expect([out.answers.length, log.formatted()]).toEqual([1, 0]);
+  });
+
   test('requests run concurrently: a slow lookup does not hold up others', async () => {
     let release: (name: string) => void = () => undefined;
     const slow = new Promise<string>((resolve) => { release = resolve; });

@@ -1,8 +1,8 @@
 // Known answers through the format's own code paths: IEEE 1619 XTS-AES-256
 // vectors through UnitCipher, RFC 5869 HKDF vectors through hkdf().
 import { createSecretKey } from 'node:crypto';
-import { hkdfSync, randomBytes } from 'node:crypto';
-import { hkdf, hkdfMany } from '../../src/crypto/hkdf';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdf, hkdfMany, hmac, kdfBackend, loadKdfNative, type KdfBackend } from '../../src/crypto/hkdf';
 import { UnitCipher, writeTweak } from '../../src/crypto/unit-cipher';
 import { IEEE1619_KEY1, IEEE1619_KEY2, IEEE1619_VECTORS, ieee1619Plaintext } from './ieee1619-vectors';
 
@@ -35,7 +35,13 @@ describe('data unit tweak encoding', () => {
   });
 });
 
-describe('RFC 5869 HKDF-SHA-256 test cases through hkdf()', () => {
+const BACKENDS: KdfBackend[] = ['addon', 'node:crypto'];
+
+test('the built addon serves HMAC and HKDF', () => {
+  expect([kdfBackend(), loadKdfNative() === null]).toEqual(['addon', false]);
+});
+
+describe.each(BACKENDS)('RFC 5869 HKDF-SHA-256 test cases through hkdf() (%s)', (backend) => {
   test.each([
     {
       name: 'A.1 basic',
@@ -53,24 +59,65 @@ describe('RFC 5869 HKDF-SHA-256 test cases through hkdf()', () => {
       okm: '8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8',
     },
   ])('$name', ({ ikm, salt, info, length, okm }) => {
-    expect(hkdf('sha256', ikm, salt, info, length).toString('hex')).toBe(okm);
+    expect(hkdf('sha256', ikm, salt, info, length, backend).toString('hex')).toBe(okm);
   });
 });
 
-describe('hkdfMany: one extract, several outputs', () => {
+describe.each(BACKENDS)('hmac (%s)', (backend) => {
+  test.each(['sha256', 'sha512'] as const)('%s equals node:crypto createHmac for keys and data of many lengths', (hash) => {
+    for (const [keyLength, dataLength] of [[0, 0], [1, 1], [32, 4064], [64, 100], [200, 4096], [129, 1]]) {
+      const key = randomBytes(keyLength), data = randomBytes(dataLength);
+      expect(hmac(hash, key, data, backend).toString('hex')).toBe(createHmac(hash, key).update(data).digest('hex'));
+    }
+  });
+});
+
+describe('the addon re-checks HMAC and HKDF arguments', () => {
+  const call = (f: () => unknown): string => {
+    try {
+      f();
+      return 'no error';
+    } catch (err) {
+      return `${(err as Error).constructor.name}: ${(err as Error).message}`;
+    }
+  };
+  const native = () => loadKdfNative() as unknown as Record<'hmac' | 'hkdf', (...a: unknown[]) => unknown>;
+  const HMAC_USAGE = "TypeError: expected hmac('sha256' | 'sha512', key Buffer, data Buffer)";
+  const HKDF_USAGE = "TypeError: expected hkdf('sha256' | 'sha512', ikm Buffer, salt Buffer, infos Buffer[], lengths number[] of the same length)";
+  test.each([
+    ['an unknown hash', ['md5', Buffer.alloc(1), Buffer.alloc(1)]],
+    ['a string key', ['sha256', 'key', Buffer.alloc(1)]],
+    ['a DataView as data', ['sha256', Buffer.alloc(1), new DataView(new ArrayBuffer(4))]],
+    ['two arguments', ['sha256', Buffer.alloc(1)]],
+  ])('hmac: %s', (_what, args) => {
+    expect(call(() => native().hmac(...args))).toBe(HMAC_USAGE);
+  });
+  test.each([
+    ['an unknown hash', ['sha1', Buffer.alloc(1), Buffer.alloc(1), [], []], HKDF_USAGE],
+    ['infos and lengths of different counts', ['sha512', Buffer.alloc(1), Buffer.alloc(1), [Buffer.alloc(1)], []], HKDF_USAGE],
+    ['a string info', ['sha512', Buffer.alloc(1), Buffer.alloc(1), ['x'], [8]], 'TypeError: expected every info to be a Buffer and every length a number'],
+    ['a length over 255 blocks', ['sha256', Buffer.alloc(1), Buffer.alloc(1), [Buffer.alloc(1)], [255 * 32 + 1]], 'RangeError: expected an HKDF output length from 1 to 8160'],
+    ['a fractional length', ['sha256', Buffer.alloc(1), Buffer.alloc(1), [Buffer.alloc(1)], [1.5]], 'RangeError: expected an HKDF output length from 1 to 8160'],
+    ['a zero length', ['sha512', Buffer.alloc(1), Buffer.alloc(1), [Buffer.alloc(1)], [0]], 'RangeError: expected an HKDF output length from 1 to 16320'],
+  ])('hkdf: %s', (_what, args, message) => {
+    expect(call(() => native().hkdf(...args))).toBe(message);
+  });
+});
+
+describe.each(BACKENDS)('hkdfMany: one extract, several outputs (%s)', (backend) => {
   test.each(['sha256', 'sha512'] as const)('%s: each output equals node:crypto hkdfSync, for lengths across block edges', (hash) => {
     const block = hash === 'sha256' ? 32 : 64;
     const lengths = [1, 16, block - 1, block, block + 1, 2 * block, 3 * block + 5, 255 * block];
     for (let round = 0; round < 20; round++) {
       const ikm = randomBytes(1 + round * 7), salt = randomBytes(round % 3 === 0 ? 0 : 32);
       const outputs = lengths.map((length, i) => [randomBytes(i * 3), length] as const);
-      const got = hkdfMany(hash, ikm, salt, outputs).map((b) => b.toString('hex'));
+      const got = hkdfMany(hash, ikm, salt, outputs, backend).map((b) => b.toString('hex'));
       const want = outputs.map(([info, length]) => Buffer.from(hkdfSync(hash, ikm, salt, info, length)).toString('hex'));
       expect(got).toEqual(want);
     }
   });
 
   test.each([0, -1, 1.5, 255 * 64 + 1])('an output length of %p is refused', (length) => {
-    expect(() => hkdfMany('sha512', randomBytes(32), randomBytes(32), [['x', length]])).toThrow(`expected an HKDF output length from 1 to ${255 * 64}, got ${length}`);
+    expect(() => hkdfMany('sha512', randomBytes(32), randomBytes(32), [['x', length]], backend)).toThrow(`expected an HKDF output length from 1 to ${255 * 64}, got ${length}`);
   });
 });

@@ -1,0 +1,198 @@
+// HMAC and HKDF (RFC 5869) in one native call each, through the OpenSSL
+// that node exports. A file's header costs one HMAC over 4 KiB and its
+// keys one HKDF extract and four expands; through node:crypto each HMAC is
+// a JavaScript object with three native calls, which under emulation cost
+// more than the hashing itself. src/crypto/hkdf.ts checks arguments with
+// exact messages; the checks here repeat them cheaply and throw TypeError
+// or RangeError, so no call reaches OpenSSL with bad pointers.
+#include "kdf.h"
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace tk {
+
+namespace {
+
+// The hashes the format uses: SHA-512 for keys, SHA-256 for the header
+// MAC (and the RFC 5869 test vectors).
+const EVP_MD* Digest(Napi::Value v) {
+  if (!v.IsString()) return nullptr;
+  std::string name = v.As<Napi::String>().Utf8Value();
+  if (name == "sha256") return EVP_sha256();
+  if (name == "sha512") return EVP_sha512();
+  return nullptr;
+}
+
+// An empty Buffer may have no memory at all; OpenSSL refuses a null key
+// even of length 0, so empty inputs point here instead.
+const uint8_t kEmpty = 0;
+
+bool AsBytes(Napi::Value v, const uint8_t** data, size_t* length) {
+  if (!v.IsTypedArray() ||
+      v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    return false;
+  }
+  auto array = v.As<Napi::Uint8Array>();
+  *length = array.ByteLength();
+  *data = *length ? array.Data() : &kEmpty;
+  return true;
+}
+
+Napi::Value Throw(Napi::Error error) {
+  error.ThrowAsJavaScriptException();
+  return error.Env().Undefined();
+}
+
+Napi::Value OpenSslFailure(Napi::Env env, const char* what) {
+  char reason[256] = "no reason given";
+  unsigned long err = ERR_get_error();
+  if (err != 0) ERR_error_string_n(err, reason, sizeof(reason));
+  ERR_clear_error();
+  Napi::Error error =
+      Napi::Error::New(env, std::string(what) + " failed: " + reason);
+  error.Value().Set("code", Napi::String::New(env, "EOPENSSL"));
+  return Throw(error);
+}
+
+// A byte vector that is wiped when it goes: it holds key material.
+class Secret {
+ public:
+  explicit Secret(size_t n) : bytes_(n) {}
+  ~Secret() {
+    if (!bytes_.empty()) OPENSSL_cleanse(bytes_.data(), bytes_.size());
+  }
+  Secret(const Secret&) = delete;
+  Secret& operator=(const Secret&) = delete;
+  uint8_t* data() { return bytes_.data(); }
+  size_t size() const { return bytes_.size(); }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+// hmac(hash, key, data) -> Buffer
+Napi::Value HmacCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const EVP_MD* md = info.Length() == 3 ? Digest(info[0]) : nullptr;
+  const uint8_t *key, *data;
+  size_t key_len, data_len;
+  if (md == nullptr || !AsBytes(info[1], &key, &key_len) ||
+      !AsBytes(info[2], &data, &data_len) || key_len > INT_MAX) {
+    return Throw(Napi::TypeError::New(
+        env, "expected hmac('sha256' | 'sha512', key Buffer, data Buffer)"));
+  }
+  size_t size = static_cast<size_t>(EVP_MD_get_size(md));
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, size);
+  unsigned int written = 0;
+  if (HMAC(md, key, static_cast<int>(key_len), data, data_len, out.Data(),
+           &written) == nullptr ||
+      written != size) {
+    return OpenSslFailure(env, "HMAC");
+  }
+  return out;
+}
+
+// hkdf(hash, ikm, salt, infos, lengths) -> Buffer[]: one extract, then
+// one expand per info with its output length.
+Napi::Value HkdfCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const EVP_MD* md = info.Length() == 5 ? Digest(info[0]) : nullptr;
+  const uint8_t *ikm, *salt;
+  size_t ikm_len, salt_len;
+  if (md == nullptr || !AsBytes(info[1], &ikm, &ikm_len) ||
+      !AsBytes(info[2], &salt, &salt_len) || salt_len > INT_MAX ||
+      !info[3].IsArray() ||
+      !info[4].IsArray() ||
+      info[3].As<Napi::Array>().Length() !=
+          info[4].As<Napi::Array>().Length()) {
+    return Throw(Napi::TypeError::New(
+        env,
+        "expected hkdf('sha256' | 'sha512', ikm Buffer, salt Buffer, "
+        "infos Buffer[], lengths number[] of the same length)"));
+  }
+  const size_t hash_len = static_cast<size_t>(EVP_MD_get_size(md));
+  Napi::Array infos = info[3].As<Napi::Array>();
+  Napi::Array lengths = info[4].As<Napi::Array>();
+  const uint32_t count = infos.Length();
+  struct Output {
+    const uint8_t* info;
+    size_t info_len;
+    size_t length;
+  };
+  std::vector<Output> outputs(count);
+  for (uint32_t i = 0; i < count; i++) {
+    Napi::Value length = lengths[i];
+    if (!AsBytes(infos[i], &outputs[i].info, &outputs[i].info_len) ||
+        !length.IsNumber()) {
+      return Throw(Napi::TypeError::New(
+          env, "expected every info to be a Buffer and every length a number"));
+    }
+    double n = length.As<Napi::Number>().DoubleValue();
+    if (!(n >= 1 && n <= 255.0 * hash_len) || n != static_cast<size_t>(n)) {
+      return Throw(Napi::RangeError::New(
+          env, "expected an HKDF output length from 1 to " +
+                   std::to_string(255 * hash_len)));
+    }
+    outputs[i].length = static_cast<size_t>(n);
+  }
+
+  // RFC 5869 2.2: PRK = HMAC(salt, IKM); an empty salt is hash_len zero
+  // bytes, which HMAC pads to the same key.
+  Secret prk(hash_len);
+  unsigned int written = 0;
+  if (HMAC(md, salt, static_cast<int>(salt_len), ikm,
+           ikm_len, prk.data(), &written) == nullptr ||
+      written != hash_len) {
+    return OpenSslFailure(env, "HKDF extract");
+  }
+  Napi::Array result = Napi::Array::New(env, count);
+  for (uint32_t i = 0; i < count; i++) {
+    const Output& o = outputs[i];
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, o.length);
+    // RFC 5869 2.3: T(n) = HMAC(PRK, T(n-1) | info | n).
+    Secret message(hash_len + o.info_len + 1);
+    Secret block(hash_len);
+    size_t previous = 0;
+    for (size_t done = 0, n = 1; done < o.length; n++) {
+      uint8_t* m = message.data();
+      std::memcpy(m, block.data(), previous);
+      if (o.info_len) std::memcpy(m + previous, o.info, o.info_len);
+      m[previous + o.info_len] = static_cast<uint8_t>(n);
+      if (HMAC(md, prk.data(), static_cast<int>(hash_len), m,
+               previous + o.info_len + 1, block.data(), &written) == nullptr ||
+          written != hash_len) {
+        OPENSSL_cleanse(out.Data(), o.length);
+        for (uint32_t j = 0; j < i; j++) {
+          Napi::Buffer<uint8_t> made = result.Get(j).As<Napi::Buffer<uint8_t>>();
+          OPENSSL_cleanse(made.Data(), made.Length());
+        }
+        return OpenSslFailure(env, "HKDF expand");
+      }
+      size_t take = std::min(hash_len, o.length - done);
+      std::memcpy(out.Data() + done, block.data(), take);
+      done += take;
+      previous = hash_len;
+    }
+    result[i] = out;
+  }
+  return result;
+}
+
+}  // namespace
+
+void InitKdf(Napi::Env env, Napi::Object exports) {
+  exports.Set("hmac", Napi::Function::New(env, HmacCall));
+  exports.Set("hkdf", Napi::Function::New(env, HkdfCall));
+}
+
+}  // namespace tk
