@@ -123,8 +123,27 @@ export class FileCipher {
   }
 }
 
+// Nonces are drawn from 4 KiB of OpenSSL randomness at a time: one RAND
+// call per 256 new files instead of one per file. A nonce is public (it is
+// stored in the header), so holding the next ones in memory reveals nothing.
+const NONCE_POOL_SIZE = 256 * NONCE_SIZE;
+let noncePool = Buffer.alloc(0);
+let nonceUsed = 0;
+
+/** A random file nonce, never handed out twice from the pool. */
+export function freshNonce(): Buffer {
+  if (nonceUsed + NONCE_SIZE > noncePool.length) {
+    noncePool = randomBytes(NONCE_POOL_SIZE);
+    nonceUsed = 0;
+  }
+  const nonce = Buffer.from(noncePool.subarray(nonceUsed, nonceUsed + NONCE_SIZE));
+  noncePool.fill(0, nonceUsed, nonceUsed + NONCE_SIZE);
+  nonceUsed += NONCE_SIZE;
+  return nonce;
+}
+
 /** A new file's header (4096 bytes, to write at offset 0) and its cipher; `nonce` only for fixtures. */
-export function createFileCipher(key: KeyMaterial, nonce: Buffer = randomBytes(NONCE_SIZE)): { header: Buffer; cipher: FileCipher } {
+export function createFileCipher(key: KeyMaterial, nonce: Buffer = freshNonce()): { header: Buffer; cipher: FileCipher } {
   checkMaterial(key.material);
   checkKeyIdentity(key.name, key.version);
   const keys = deriveFileKeys(key.material, nonce);

@@ -9,8 +9,17 @@ import { checkBuffer, checkInt32, checkObject, checkOneOf, checkRequestId } from
 
 const EINVAL = os.errno.EINVAL;
 
+// Value -> name of a constants table, built once per table rather than
+// searched for every request.
+const reversed = new WeakMap<object, Map<number, string>>();
+
 function nameOf<T extends string>(table: Record<T, number>, value: number): T | undefined {
-  return (Object.keys(table) as T[]).find((name) => table[name] === value);
+  let names = reversed.get(table);
+  if (names === undefined) {
+    names = new Map((Object.keys(table) as T[]).map((name) => [table[name], name]));
+    reversed.set(table, names);
+  }
+  return names.get(value) as T | undefined;
 }
 
 /** The CryptRequest for a native request, or a reason it cannot be one. */

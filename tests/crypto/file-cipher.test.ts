@@ -3,6 +3,7 @@
 // stay zero, and partial-unit rewrites behave like plain byte edits.
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { createFileCipher, DATA_UNIT_SIZE, fileCipherFromHeader, FileCipher } from '../../src/crypto';
+import { freshNonce } from '../../src/crypto/file-cipher';
 import { isTakakryptError } from '../../src/errors';
 import { pattern, TEST_ONLY_KEY_MATERIAL, TEST_ONLY_NONCE, testOnlyKey } from './helpers';
 
@@ -197,5 +198,30 @@ describe('runs on a pool thread (encryptUnitsAsync, decryptUnitsAsync)', () => {
     const c: FileCipher = fileCipherFromHeader(header, testOnlyKey());
     c.dispose();
     await expect(c.decryptUnitsAsync(0, Buffer.alloc(16))).rejects.toThrow('got one already disposed');
+  });
+});
+
+describe('freshNonce', () => {
+  test('hands out 16-byte nonces that never repeat, across several pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 256 * 3 + 7; i++) {
+      const nonce = freshNonce();
+      expect(nonce.length).toBe(16);
+      seen.add(nonce.toString('hex'));
+    }
+    expect(seen.size).toBe(256 * 3 + 7);
+  });
+
+  test('a nonce is the caller\'s own copy: changing it changes no later nonce', () => {
+    const a = freshNonce();
+    const copy = Buffer.from(a);
+    a.fill(0);
+    const b = freshNonce();
+    expect([b.equals(copy), b.equals(a), b.length]).toEqual([false, false, 16]);
+  });
+
+  test('new files without a given nonce get distinct nonces in their headers', () => {
+    const nonces = Array.from({ length: 300 }, () => createFileCipher(testOnlyKey()).cipher.header.nonce.toString('hex'));
+    expect(new Set(nonces).size).toBe(300);
   });
 });
