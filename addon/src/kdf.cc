@@ -2,9 +2,9 @@
 // that node exports. A file's header costs one HMAC over 4 KiB and its
 // keys one HKDF extract and four expands; through node:crypto each HMAC is
 // a JavaScript object with three native calls, which under emulation cost
-// more than the hashing itself. src/crypto/hkdf.ts checks arguments with
-// exact messages; the checks here repeat them cheaply and throw TypeError
-// or RangeError, so no call reaches OpenSSL with bad pointers.
+// more than the hashing itself. src/crypto/hkdf.ts checks the hash and
+// the output lengths; the checks here cover every argument and throw
+// TypeError or RangeError, so no call reaches OpenSSL with bad pointers.
 #include "kdf.h"
 
 #include <openssl/crypto.h>
@@ -48,8 +48,10 @@ bool AsBytes(Napi::Value v, const uint8_t** data, size_t* length) {
   return true;
 }
 
+// Throws `error` unless an exception (from a getter the call ran) is
+// already pending: that one goes to the caller instead.
 Napi::Value Throw(Napi::Error error) {
-  error.ThrowAsJavaScriptException();
+  if (!error.Env().IsExceptionPending()) error.ThrowAsJavaScriptException();
   return error.Env().Undefined();
 }
 
@@ -93,6 +95,7 @@ Napi::Value HmacCall(const Napi::CallbackInfo& info) {
   }
   size_t size = static_cast<size_t>(EVP_MD_get_size(md));
   Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, size);
+  if (env.IsExceptionPending() || out.IsEmpty()) return env.Undefined();
   unsigned int written = 0;
   if (HMAC(md, key, static_cast<int>(key_len), data, data_len, out.Data(),
            &written) == nullptr ||
@@ -102,42 +105,71 @@ Napi::Value HmacCall(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The most outputs and the longest info one hkdf call takes: the agent
+// asks for 4 outputs with infos of ~40 bytes; node's hkdfSync also caps
+// info at 1024 bytes.
+constexpr uint32_t kMaxOutputs = 16;
+constexpr size_t kMaxInfo = 1024;
+
 // hkdf(hash, ikm, salt, infos, lengths) -> Buffer[]: one extract, then
-// one expand per info with its output length.
+// one expand per info with its output length. Every element is read
+// (which may run a getter) before any pointer into a Buffer is taken, and
+// the result array is filled only after the last HMAC, so no JavaScript
+// runs while OpenSSL reads or writes Buffer memory.
 Napi::Value HkdfCall(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const char* usage =
+      "expected hkdf('sha256' | 'sha512', ikm Buffer, salt Buffer, "
+      "infos Buffer[], lengths number[] of the same length)";
   const EVP_MD* md = info.Length() == 5 ? Digest(info[0]) : nullptr;
-  const uint8_t *ikm, *salt;
-  size_t ikm_len, salt_len;
-  if (md == nullptr || !AsBytes(info[1], &ikm, &ikm_len) ||
-      !AsBytes(info[2], &salt, &salt_len) || salt_len > INT_MAX ||
-      !info[3].IsArray() ||
-      !info[4].IsArray() ||
+  if (md == nullptr || !info[3].IsArray() || !info[4].IsArray() ||
       info[3].As<Napi::Array>().Length() !=
           info[4].As<Napi::Array>().Length()) {
-    return Throw(Napi::TypeError::New(
-        env,
-        "expected hkdf('sha256' | 'sha512', ikm Buffer, salt Buffer, "
-        "infos Buffer[], lengths number[] of the same length)"));
+    return Throw(Napi::TypeError::New(env, usage));
+  }
+  Napi::Array info_array = info[3].As<Napi::Array>();
+  Napi::Array length_array = info[4].As<Napi::Array>();
+  const uint32_t count = info_array.Length();
+  if (count > kMaxOutputs) {
+    return Throw(Napi::RangeError::New(
+        env, "expected at most " + std::to_string(kMaxOutputs) +
+                 " HKDF outputs, got " + std::to_string(count)));
+  }
+  Napi::Value info_values[kMaxOutputs];
+  Napi::Value length_values[kMaxOutputs];
+  for (uint32_t i = 0; i < count; i++) {
+    info_values[i] = info_array.Get(i);
+    if (env.IsExceptionPending()) return env.Undefined();
+    length_values[i] = length_array.Get(i);
+    if (env.IsExceptionPending()) return env.Undefined();
+  }
+
+  // From here on no JavaScript runs until the result is built.
+  const uint8_t *ikm, *salt;
+  size_t ikm_len, salt_len;
+  if (!AsBytes(info[1], &ikm, &ikm_len) || !AsBytes(info[2], &salt, &salt_len) ||
+      salt_len > INT_MAX) {
+    return Throw(Napi::TypeError::New(env, usage));
   }
   const size_t hash_len = static_cast<size_t>(EVP_MD_get_size(md));
-  Napi::Array infos = info[3].As<Napi::Array>();
-  Napi::Array lengths = info[4].As<Napi::Array>();
-  const uint32_t count = infos.Length();
   struct Output {
     const uint8_t* info;
     size_t info_len;
     size_t length;
   };
-  std::vector<Output> outputs(count);
+  Output outputs[kMaxOutputs];
   for (uint32_t i = 0; i < count; i++) {
-    Napi::Value length = lengths[i];
-    if (!AsBytes(infos[i], &outputs[i].info, &outputs[i].info_len) ||
-        !length.IsNumber()) {
+    if (!AsBytes(info_values[i], &outputs[i].info, &outputs[i].info_len) ||
+        !length_values[i].IsNumber()) {
       return Throw(Napi::TypeError::New(
           env, "expected every info to be a Buffer and every length a number"));
     }
-    double n = length.As<Napi::Number>().DoubleValue();
+    if (outputs[i].info_len > kMaxInfo) {
+      return Throw(Napi::RangeError::New(
+          env, "expected an HKDF info of at most " + std::to_string(kMaxInfo) +
+                   " bytes, got " + std::to_string(outputs[i].info_len)));
+    }
+    double n = length_values[i].As<Napi::Number>().DoubleValue();
     if (!(n >= 1 && n <= 255.0 * hash_len) || n != static_cast<size_t>(n)) {
       return Throw(Napi::RangeError::New(
           env, "expected an HKDF output length from 1 to " +
@@ -146,22 +178,37 @@ Napi::Value HkdfCall(const Napi::CallbackInfo& info) {
     outputs[i].length = static_cast<size_t>(n);
   }
 
+  // Output Buffers first: allocating may collect garbage but runs no
+  // script, and the inputs are held by the call's arguments.
+  std::vector<Napi::Buffer<uint8_t>> made;
+  made.reserve(count);
+  auto wipe_made = [&made]() {
+    for (auto& b : made) OPENSSL_cleanse(b.Data(), b.Length());
+  };
+  for (uint32_t i = 0; i < count; i++) {
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, outputs[i].length);
+    if (env.IsExceptionPending() || out.IsEmpty()) {
+      wipe_made();
+      return env.Undefined();
+    }
+    made.push_back(out);
+  }
+
   // RFC 5869 2.2: PRK = HMAC(salt, IKM); an empty salt is hash_len zero
   // bytes, which HMAC pads to the same key.
   Secret prk(hash_len);
   unsigned int written = 0;
-  if (HMAC(md, salt, static_cast<int>(salt_len), ikm,
-           ikm_len, prk.data(), &written) == nullptr ||
+  if (HMAC(md, salt, static_cast<int>(salt_len), ikm, ikm_len, prk.data(),
+           &written) == nullptr ||
       written != hash_len) {
     return OpenSslFailure(env, "HKDF extract");
   }
-  Napi::Array result = Napi::Array::New(env, count);
+  Secret message(hash_len + kMaxInfo + 1);
+  Secret block(hash_len);
   for (uint32_t i = 0; i < count; i++) {
     const Output& o = outputs[i];
-    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, o.length);
+    uint8_t* out = made[i].Data();
     // RFC 5869 2.3: T(n) = HMAC(PRK, T(n-1) | info | n).
-    Secret message(hash_len + o.info_len + 1);
-    Secret block(hash_len);
     size_t previous = 0;
     for (size_t done = 0, n = 1; done < o.length; n++) {
       uint8_t* m = message.data();
@@ -171,19 +218,26 @@ Napi::Value HkdfCall(const Napi::CallbackInfo& info) {
       if (HMAC(md, prk.data(), static_cast<int>(hash_len), m,
                previous + o.info_len + 1, block.data(), &written) == nullptr ||
           written != hash_len) {
-        OPENSSL_cleanse(out.Data(), o.length);
-        for (uint32_t j = 0; j < i; j++) {
-          Napi::Buffer<uint8_t> made = result.Get(j).As<Napi::Buffer<uint8_t>>();
-          OPENSSL_cleanse(made.Data(), made.Length());
-        }
+        wipe_made();
         return OpenSslFailure(env, "HKDF expand");
       }
       size_t take = std::min(hash_len, o.length - done);
-      std::memcpy(out.Data() + done, block.data(), take);
+      std::memcpy(out + done, block.data(), take);
       done += take;
       previous = hash_len;
     }
-    result[i] = out;
+  }
+
+  // Own data properties: no setter of Array.prototype is called.
+  Napi::Array result = Napi::Array::New(env, count);
+  for (uint32_t i = 0; i < count; i++) {
+    Napi::String key = Napi::String::New(env, std::to_string(i));
+    if (!result.DefineProperty(Napi::PropertyDescriptor::Value(
+            key, made[i], napi_default_jsproperty)) ||
+        env.IsExceptionPending()) {
+      wipe_made();
+      return env.Undefined();
+    }
   }
   return result;
 }

@@ -64,7 +64,7 @@ export class CipherCache {
     }
     if (existing !== undefined && existing.cipher !== cipher) existing.cipher.dispose();
     this.entries.delete(tag);
-    this.entries.set(tag, { kept: Buffer.from(reservedIsZero(header) ? header.subarray(0, OFFSET.reservedB) : header), cipher });
+    this.entries.set(tag, { kept: ownCopy(reservedIsZero(header) ? header.subarray(0, OFFSET.reservedB) : header), cipher });
     this.evict();
     return cipher;
   }
@@ -82,6 +82,14 @@ export class CipherCache {
       oldest.cipher.dispose();
     }
   }
+}
+
+// A copy with memory of its own: a small Buffer.from() lands in node's
+// shared 8 KiB pool, and one kept copy would keep its whole block alive.
+function ownCopy(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
 }
 
 function reservedIsZero(header: Buffer): boolean {

@@ -41,8 +41,20 @@ export function kdfBackend(): KdfBackend {
   return loadKdfNative() ? 'addon' : 'node:crypto';
 }
 
+/** The most outputs one hkdfMany call derives, and the longest info (as node's hkdfSync). */
+export const HKDF_MAX_OUTPUTS = 16;
+export const HKDF_MAX_INFO = 1024;
+
+function hashLengthOf(hash: HkdfHash): number {
+  if (!Object.hasOwn(HASH_LENGTH, hash)) {
+    throw new TypeError(`expected hash sha256 or sha512, got ${String(hash)}`);
+  }
+  return HASH_LENGTH[hash];
+}
+
 /** HMAC of `data` under `key`. */
 export function hmac(hash: HkdfHash, key: Buffer, data: Buffer, backend = kdfBackend()): Buffer {
+  hashLengthOf(hash);
   if (backend === 'addon') return (loadKdfNative() as KdfNative).hmac(hash, key, data);
   return createHmac(hash, key).update(data).digest();
 }
@@ -57,13 +69,21 @@ export function hkdf(hash: HkdfHash, ikm: Buffer, salt: Buffer, info: Buffer | s
  * each equal to hkdf(hash, ikm, salt, info, length); the caller zeroes them.
  */
 export function hkdfMany(hash: HkdfHash, ikm: Buffer, salt: Buffer, outputs: ReadonlyArray<readonly [Buffer | string, number]>, backend = kdfBackend()): Buffer[] {
-  const hashLength = HASH_LENGTH[hash];
+  const hashLength = hashLengthOf(hash);
+  if (outputs.length > HKDF_MAX_OUTPUTS) {
+    throw new RangeError(`expected at most ${HKDF_MAX_OUTPUTS} HKDF outputs, got ${outputs.length}`);
+  }
   for (const [, length] of outputs) {
     if (!Number.isInteger(length) || length < 1 || length > 255 * hashLength) {
       throw new RangeError(`expected an HKDF output length from 1 to ${255 * hashLength}, got ${length}`);
     }
   }
   const infos = outputs.map(([info]) => (typeof info === 'string' ? Buffer.from(info) : info));
+  for (const info of infos) {
+    if (info.length > HKDF_MAX_INFO) {
+      throw new RangeError(`expected an HKDF info of at most ${HKDF_MAX_INFO} bytes, got ${info.length}`);
+    }
+  }
   if (backend === 'addon') {
     return (loadKdfNative() as KdfNative).hkdf(hash, ikm, salt, infos, outputs.map(([, length]) => length));
   }

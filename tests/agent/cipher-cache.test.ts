@@ -66,6 +66,15 @@ describe('CipherCache', () => {
     expect([cache.get(odd), cache.get(a.header)]).toEqual([a.cipher, undefined]);
   });
 
+  test('an entry keeps 128 header bytes in memory of their own, not a slice of a shared pool', () => {
+    const cache = new CipherCache(4);
+    const a = fileCipher();
+    cache.put(a.header, a.cipher);
+    const entries = (cache as unknown as { entries: Map<string, { kept: Buffer }> }).entries;
+    const [{ kept }] = [...entries.values()];
+    expect([kept.length, kept.byteOffset, kept.buffer.byteLength]).toEqual([128, 0, 128]);
+  });
+
   test('the default capacity covers a large extraction between flushes', () => {
     expect(new CipherCache().capacity).toBe(DEFAULT_CIPHER_CACHE_SIZE);
     expect(DEFAULT_CIPHER_CACHE_SIZE).toBeGreaterThanOrEqual(16384);

@@ -104,6 +104,65 @@ describe('the addon re-checks HMAC and HKDF arguments', () => {
   });
 });
 
+describe.each(BACKENDS)('limits both backends share (%s)', (backend) => {
+  test('an unknown hash is refused, not passed to OpenSSL', () => {
+    expect(() => hkdfMany('md5' as 'sha256', randomBytes(32), randomBytes(16), [['x', 100]], backend)).toThrow(new TypeError('expected hash sha256 or sha512, got md5'));
+    expect(() => hmac('sha1' as 'sha256', randomBytes(32), randomBytes(16), backend)).toThrow(new TypeError('expected hash sha256 or sha512, got sha1'));
+  });
+
+  test('more than 16 outputs, or an info over 1024 bytes, is refused', () => {
+    const seventeen = Array.from({ length: 17 }, () => ['x', 8] as const);
+    expect(() => hkdfMany('sha512', randomBytes(32), randomBytes(16), seventeen, backend)).toThrow(new RangeError('expected at most 16 HKDF outputs, got 17'));
+    expect(() => hkdfMany('sha512', randomBytes(32), randomBytes(16), [[Buffer.alloc(1025), 8]], backend)).toThrow(new RangeError('expected an HKDF info of at most 1024 bytes, got 1025'));
+    const infos = [Buffer.alloc(1024, 7), Buffer.alloc(0)];
+    const got = hkdfMany('sha512', randomBytes(32), Buffer.alloc(16, 1), infos.map((info) => [info, 64] as const), backend);
+    expect(got.map((b) => b.length)).toEqual([64, 64]);
+  });
+});
+
+describe('the addon runs no script while it holds Buffer pointers', () => {
+  const native = () => loadKdfNative() as unknown as { hkdf: (...a: unknown[]) => Buffer[] };
+
+  test('a throwing getter on lengths reaches the caller as its own error', () => {
+    const lengths: number[] = [];
+    Object.defineProperty(lengths, 0, { get() { throw new Error('from the getter'); }, enumerable: true });
+    expect(() => native().hkdf('sha256', randomBytes(8), randomBytes(8), [randomBytes(4)], lengths)).toThrow('from the getter');
+  });
+
+  test('a getter that detaches ikm runs before ikm is read: the output is that of an empty ikm', () => {
+    const ikm = new Uint8Array(1 << 20).fill(9);
+    const salt = randomBytes(16), info = Buffer.from('i');
+    const lengths: number[] = [];
+    Object.defineProperty(lengths, 0, {
+      get() {
+        structuredClone(ikm.buffer, { transfer: [ikm.buffer] });
+        return 32;
+      },
+      enumerable: true,
+    });
+    const [out] = native().hkdf('sha256', ikm, salt, [info], lengths);
+    expect([ikm.length, out.toString('hex')]).toEqual([0, Buffer.from(hkdfSync('sha256', Buffer.alloc(0), salt, info, 32)).toString('hex')]);
+  });
+
+  test('the result array is filled without calling setters of Array.prototype', () => {
+    const calls: unknown[] = [];
+    Object.defineProperty(Array.prototype, 0, { configurable: true, set(v: unknown) { calls.push(v); } });
+    let out: Buffer[];
+    try {
+      out = native().hkdf('sha256', randomBytes(8), randomBytes(8), [Buffer.from('a'), Buffer.from('b')], [16, 16]);
+    } finally {
+      delete (Array.prototype as unknown as Record<number, unknown>)[0];
+    }
+    expect([calls.length, Object.hasOwn(out, 0), out.length, out[0].length]).toEqual([0, true, 2, 16]);
+  });
+
+  test('an array of 2^32 - 1 infos is refused before anything is allocated for it', () => {
+    const many: unknown[] = [];
+    many.length = 2 ** 32 - 1;
+    expect(() => native().hkdf('sha256', randomBytes(8), randomBytes(8), many, many)).toThrow(new RangeError('expected at most 16 HKDF outputs, got 4294967295'));
+  });
+});
+
 describe.each(BACKENDS)('hkdfMany: one extract, several outputs (%s)', (backend) => {
   test.each(['sha256', 'sha512'] as const)('%s: each output equals node:crypto hkdfSync, for lengths across block edges', (hash) => {
     const block = hash === 'sha256' ? 32 : 64;
