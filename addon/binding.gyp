@@ -15,7 +15,8 @@
         "src/nss.cc",
         "src/mounts.cc",
         "src/xts_run.cc",
-        "src/kdf.cc"
+        "src/kdf.cc",
+        "src/data_path.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

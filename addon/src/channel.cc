@@ -43,13 +43,15 @@ Napi::Function Channel::Define(Napi::Env env) {
        InstanceMethod<&Channel::SetGeneration>("setGeneration"),
        InstanceMethod<&Channel::Reply>("reply"),
        InstanceMethod<&Channel::CryptReply>("cryptReply"),
+       InstanceMethod<&Channel::SetDataTable>("serveData"),
        InstanceMethod<&Channel::Close>("close"),
        InstanceMethod<&Channel::Ref>("ref"),
        InstanceMethod<&Channel::Unref>("unref"),
        InstanceAccessor<&Channel::GetFamilyId>("familyId"),
        InstanceAccessor<&Channel::GetPortId>("portId"),
        InstanceAccessor<&Channel::GetClosed>("closed"),
-       InstanceAccessor<&Channel::GetDropped>("droppedForeign")});
+       InstanceAccessor<&Channel::GetDropped>("droppedForeign"),
+       InstanceAccessor<&Channel::GetServedInAddon>("servedInAddon")});
 }
 
 Channel::Channel(const Napi::CallbackInfo& info)
@@ -175,6 +177,44 @@ Napi::Value Channel::GetDropped(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), dropped_.load());
 }
 
+Napi::Value Channel::GetServedInAddon(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(served_in_addon_.load()));
+}
+
+// serveData(table | null): from now on the receive thread answers the
+// data requests of files in `table` itself; null stops that.
+Napi::Value Channel::SetDataTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<CipherTable> table;
+  if (info.Length() != 1 ||
+      (!info[0].IsNull() && (table = UnwrapCipherTable(info[0])) == nullptr))
+    return ThrowTypeError(env, "expected serveData(table: CipherTable | null)");
+  std::lock_guard<std::mutex> lock(data_mu_);
+  data_table_ = std::move(table);
+  return env.Undefined();
+}
+
+// 0 and 1 are never used: 1 belongs to the family look-up.
+uint32_t Channel::NextSeq() {
+  uint32_t seq;
+  do {
+    seq = next_seq_.fetch_add(1);
+  } while (seq < 2);
+  return seq;
+}
+
+void Channel::RememberReply(uint32_t seq, const SentReply& reply) {
+  constexpr size_t kRecentReplies = 4096;
+  std::lock_guard<std::mutex> lock(recent_mu_);
+  if (recent_order_.size() == kRecentReplies) {
+    recent_replies_.erase(recent_order_.front());
+    recent_order_.pop_front();
+  }
+  recent_replies_[seq] = reply;
+  recent_order_.push_back(seq);
+}
+
 // Send one message. A command (no `reply`) settles with the kernel's ack.
 // A reply is not acknowledged when the kernel takes it, so its promise
 // settles once it is sent; a refusal the kernel reports later reaches JS
@@ -183,13 +223,11 @@ Napi::Value Channel::GetDropped(const Napi::CallbackInfo& info) {
 Napi::Value Channel::Send(Napi::Env env, NlMessage* msg,
                           const std::vector<iovec>* parts,
                           const SentReply* reply) {
-  constexpr size_t kRecentReplies = 4096;
   if (!open_) {
     return Rejected(env, ErrnoError(env, ESHUTDOWN, "sendto",
                                     "the channel is closed"));
   }
-  uint32_t seq = next_seq_++;
-  if (next_seq_ == 0) next_seq_ = 2;
+  uint32_t seq = NextSeq();
   msg->SetSeq(seq);
   Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
   Napi::Value promise = d.Promise();
@@ -200,12 +238,7 @@ Napi::Value Channel::Send(Napi::Env env, NlMessage* msg,
     if (reply == nullptr) pending_.erase(seq);
     d.Reject(ErrnoError(env, err, "sendto").Value());
   } else if (reply != nullptr) {
-    if (recent_order_.size() == kRecentReplies) {
-      recent_replies_.erase(recent_order_.front());
-      recent_order_.pop_front();
-    }
-    recent_replies_[seq] = *reply;
-    recent_order_.push_back(seq);
+    RememberReply(seq, *reply);
     d.Resolve(env.Undefined());
   }
   return promise;
@@ -213,10 +246,13 @@ Napi::Value Channel::Send(Napi::Env env, NlMessage* msg,
 
 void Channel::DeliverRefusedReply(Napi::Env env, const NlAck& ack) {
   std::string what = "a reply";
-  auto it = recent_replies_.find(ack.seq);
-  if (it != recent_replies_.end()) {
-    what = std::string(it->second.command) + " to request " +
-           std::to_string(it->second.request_id);
+  {
+    std::lock_guard<std::mutex> lock(recent_mu_);
+    auto it = recent_replies_.find(ack.seq);
+    if (it != recent_replies_.end()) {
+      what = std::string(it->second.command) + " to request " +
+             std::to_string(it->second.request_id);
+    }
   }
   Napi::Object obj = Napi::Object::New(env);
   obj.Set("fault", "rejected");
@@ -377,13 +413,54 @@ void Channel::HandleMessage(const nlmsghdr* hdr) {
   Post(ev);
 }
 
+// A data request for a file in the table is answered here, from the
+// receive buffer itself; any other request goes to JS.
+bool Channel::ServeInAddon(uint8_t* attrs, size_t len, std::string* failure) {
+  std::shared_ptr<CipherTable> table;
+  {
+    std::lock_guard<std::mutex> lock(data_mu_);
+    table = data_table_;
+  }
+  if (!table) return false;
+  CryptReplyMessage reply(family_);
+  uint32_t id = 0;
+  if (ServeData(attrs, len, table.get(), &reply, &id, failure) != Served::kYes)
+    return false;
+  size_t extra = 0;
+  for (const iovec& v : reply.parts) extra += v.iov_len;
+  reply.head.AddLength(extra);
+  uint32_t seq = NextSeq();
+  reply.head.SetSeq(seq);
+  RememberReply(seq, {"CRYPT_REPLY", id});
+  int err = SendMessageParts(sock_, reply.head, reply.parts);
+  if (err != 0) {
+    // The kernel fails the request on its own when no answer comes.
+    PostFault("unsent", err, "the reply to crypt request " +
+                                 std::to_string(id) + " was not sent");
+  } else {
+    served_in_addon_++;
+  }
+  return true;
+}
+
 void Channel::HandleCrypt(const nlmsghdr* hdr) {
-  ChannelEvent* ev = new ChannelEvent(ChannelEvent::Kind::kCrypt);
-  const uint8_t* attrs =
-      static_cast<const uint8_t*>(NLMSG_DATA(hdr)) + GENL_HDRLEN;
+  // The receive buffer is this thread's own.
+  uint8_t* attrs = const_cast<uint8_t*>(
+      static_cast<const uint8_t*>(NLMSG_DATA(hdr)) + GENL_HDRLEN);
   size_t len = hdr->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+  std::string failure;
+  if (ServeInAddon(attrs, len, &failure)) {
+    // Plaintext went in or came out: leave none in the buffer.
+    explicit_bzero(attrs, len);
+    return;
+  }
+  ChannelEvent* ev = new ChannelEvent(ChannelEvent::Kind::kCrypt);
   std::string why;
-  if (!DecodeCryptRequest(attrs, len, &ev->crypt, &why)) {
+  if (DecodeCryptRequest(attrs, len, &ev->crypt, &why)) {
+    // Set only when OpenSSL failed part-way in the addon: the agent then
+    // fails the request.
+    ev->crypt.failure = failure;
+  } else {
     ev->kind = ChannelEvent::Kind::kFault;
     ev->fault = "malformed";
     ev->command = "CRYPT_REQ";
@@ -391,7 +468,7 @@ void Channel::HandleCrypt(const nlmsghdr* hdr) {
     ev->message = "malformed crypt request: " + why;
   }
   // The units of an ENCRYPT are plaintext: leave none in the buffer.
-  explicit_bzero(const_cast<uint8_t*>(attrs), len);
+  explicit_bzero(attrs, len);
   Post(ev);
 }
 

@@ -9,11 +9,14 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
 #include "codec.h"
 #include "crypt_codec.h"
+#include "data_path.h"
 #include "netlink.h"
 
 namespace tk {
@@ -27,7 +30,7 @@ struct ChannelEvent {
   CryptRequest crypt;     // kCrypt; for a malformed one, its id if known
   const char* command = "POLICY_REQ";  // kFault: what the id belongs to
   NlAck ack;              // kAck
-  const char* fault = "";  // kFault: "malformed", "overrun" or "socket"
+  const char* fault = "";  // kFault: "malformed", "overrun", "socket", "unsent"
   int error = 0;          // kFault: errno
   std::string message;    // kFault: what went wrong
 };
@@ -38,6 +41,8 @@ void ChannelCallJs(Napi::Env env, Napi::Function on_request, Channel* self,
 
 // new Channel(onRequest, onEvent, onCrypt?): resolves the family, starts
 // receiving. Without onCrypt, CRYPT_REQs arrive as faults to refuse.
+// serveData(table) lets the receive thread answer the data requests of
+// files in `table` itself (data_path.h).
 class Channel : public Napi::ObjectWrap<Channel> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -56,6 +61,8 @@ class Channel : public Napi::ObjectWrap<Channel> {
   Napi::Value SetGeneration(const Napi::CallbackInfo& info);
   Napi::Value Reply(const Napi::CallbackInfo& info);
   Napi::Value CryptReply(const Napi::CallbackInfo& info);
+  Napi::Value SetDataTable(const Napi::CallbackInfo& info);
+  Napi::Value GetServedInAddon(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
@@ -77,6 +84,9 @@ class Channel : public Napi::ObjectWrap<Channel> {
   void ReceiveLoop();
   void HandleMessage(const nlmsghdr* hdr);
   void HandleCrypt(const nlmsghdr* hdr);
+  bool ServeInAddon(uint8_t* attrs, size_t len, std::string* failure);
+  uint32_t NextSeq();
+  void RememberReply(uint32_t seq, const SentReply& reply);
   void DeliverFault(Napi::Env env, ChannelEvent* ev);
   void Post(ChannelEvent* ev);
   void PostFault(const char* fault, int error, const std::string& message);
@@ -88,7 +98,8 @@ class Channel : public Napi::ObjectWrap<Channel> {
   int wake_ = -1;  // eventfd: written once to stop the receive thread
   uint16_t family_ = 0;
   uint32_t port_ = 0;
-  uint32_t next_seq_ = 2;
+  // Sequence numbers of messages sent (1 went to the family look-up).
+  std::atomic<uint32_t> next_seq_{2};
   bool open_ = false;
   napi_env env_ = nullptr;
   std::thread thread_;
@@ -97,11 +108,16 @@ class Channel : public Napi::ObjectWrap<Channel> {
   Napi::FunctionReference on_crypt_;
   // Messages not from the kernel (port 0), dropped unread.
   std::atomic<uint32_t> dropped_{0};
+  // The table the receive thread answers data requests from, if any.
+  std::mutex data_mu_;
+  std::shared_ptr<CipherTable> data_table_;
+  std::atomic<uint64_t> served_in_addon_{0};
   // Commands awaiting the kernel's ack, by sequence number; JS thread only.
   std::unordered_map<uint32_t, Napi::Promise::Deferred> pending_;
   // Replies go out without NLM_F_ACK: the kernel acknowledges only one it
   // refuses. The recent replies, by sequence number, name such a refusal;
-  // JS thread only, the oldest forgotten first.
+  // the oldest forgotten first. Both threads send replies.
+  std::mutex recent_mu_;
   std::unordered_map<uint32_t, SentReply> recent_replies_;
   std::deque<uint32_t> recent_order_;
 };

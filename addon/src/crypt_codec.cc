@@ -73,32 +73,21 @@ const char* OpName(uint32_t op) {
   }
 }
 
-bool IsDataOp(uint32_t op) {
-  return op == TAKAKRYPT_CRYPT_ENCRYPT || op == TAKAKRYPT_CRYPT_DECRYPT;
-}
-
 // A NUL-terminated string attribute without NUL inside.
-bool TakeString(const NlAttr& a, std::string* out) {
+bool IsString(const NlAttr& a) {
   if (a.len == 0 || a.data[a.len - 1] != '\0') return false;
   const char* s = reinterpret_cast<const char*>(a.data);
-  if (strnlen(s, a.len) != a.len - 1) return false;
-  out->assign(s, a.len - 1);
-  return true;
+  return strnlen(s, a.len) == a.len - 1;
 }
 
-// The attributes of one request, sorted by kind (pointers into the message).
-struct CryptAttrs {
-  const NlAttr* fixed = nullptr;
-  const NlAttr* header = nullptr;
-  const NlAttr* guard_point = nullptr;
-  const NlAttr* path = nullptr;
-  const NlAttr* policy_name = nullptr;
-  std::vector<const NlAttr*> units;
-};
+void TakeString(const NlAttr* a, std::string* out) {
+  if (a != nullptr) out->assign(reinterpret_cast<const char*>(a->data), a->len - 1);
+}
 
-bool SortAttr(const NlAttr& a, CryptAttrs* s, std::string* why) {
+bool SortAttr(const NlAttr& a, const NlAttr** fixed, CryptView* s,
+              std::string* why) {
   switch (a.type) {
-    case TAKAKRYPT_A_CRYPT_REQ: s->fixed = &a; return true;
+    case TAKAKRYPT_A_CRYPT_REQ: *fixed = &a; return true;
     case TAKAKRYPT_A_FILE_HEADER: s->header = &a; return true;
     case TAKAKRYPT_A_GUARD_POINT: s->guard_point = &a; return true;
     case TAKAKRYPT_A_PATH: s->path = &a; return true;
@@ -146,7 +135,7 @@ bool CheckFixed(const takakrypt_crypt_req& f, std::string* why) {
 }
 
 // Which attributes the op needs (takakrypt.h's message flow), and sizes.
-bool CheckPresent(const CryptAttrs& s, uint32_t op, std::string* why) {
+bool CheckPresent(const CryptView& s, uint32_t op, std::string* why) {
   const char* name = OpName(op);
   bool needs_header = op != TAKAKRYPT_CRYPT_NEW_HEADER;
   if (needs_header && s.header == nullptr) {
@@ -168,13 +157,13 @@ bool CheckPresent(const CryptAttrs& s, uint32_t op, std::string* why) {
   return false;
 }
 
-bool TakeStrings(const CryptAttrs& s, CryptRequest* out, std::string* why) {
-  struct { const NlAttr* a; std::string* dst; const char* what; } list[] = {
-      {s.guard_point, &out->guard_point, "guard point"},
-      {s.path, &out->path, "path"},
-      {s.policy_name, &out->policy_name, "policy name"}};
+bool CheckStrings(const CryptView& s, std::string* why) {
+  struct { const NlAttr* a; const char* what; } list[] = {
+      {s.guard_point, "guard point"},
+      {s.path, "path"},
+      {s.policy_name, "policy name"}};
   for (const auto& item : list) {
-    if (item.a == nullptr || TakeString(*item.a, item.dst)) continue;
+    if (item.a == nullptr || IsString(*item.a)) continue;
     *why = std::string(item.what) +
            " attribute is not a NUL-terminated string";
     return false;
@@ -183,8 +172,7 @@ bool TakeStrings(const CryptAttrs& s, CryptRequest* out, std::string* why) {
 }
 
 // Every unit but the last is a whole unit; together they make `length`.
-bool TakeUnits(const CryptAttrs& s, uint32_t length, CryptRequest* out,
-               std::string* why) {
+bool CheckUnits(const CryptView& s, uint32_t length, std::string* why) {
   size_t want = (length + kUnit - 1) / kUnit;
   if (s.units.size() != want) {
     *why = "length " + std::to_string(length) + " needs " +
@@ -192,7 +180,6 @@ bool TakeUnits(const CryptAttrs& s, uint32_t length, CryptRequest* out,
            std::to_string(s.units.size());
     return false;
   }
-  out->data = Pool().Take();
   size_t off = 0;
   for (size_t i = 0; i < want; i++) {
     size_t expect = i + 1 < want ? kUnit : length - off;
@@ -200,14 +187,22 @@ bool TakeUnits(const CryptAttrs& s, uint32_t length, CryptRequest* out,
       *why = "data unit " + std::to_string(i) + " has " +
              std::to_string(s.units[i]->len) + " bytes, expected " +
              std::to_string(expect);
-      Pool().Give(out->data, off);
-      out->data = nullptr;
       return false;
     }
-    memcpy(out->data + off, s.units[i]->data, expect);
     off += expect;
   }
   return true;
+}
+
+// The units gathered into one block from the pool.
+uint8_t* GatherUnits(const CryptView& s) {
+  uint8_t* block = Pool().Take();
+  size_t off = 0;
+  for (const NlAttr* u : s.units) {
+    memcpy(block + off, u->data, u->len);
+    off += u->len;
+  }
+  return block;
 }
 
 }  // namespace
@@ -217,45 +212,63 @@ CryptRequest::~CryptRequest() {
   if (data != nullptr) Pool().Give(data, fixed.length);
 }
 
-bool DecodeCryptRequest(const uint8_t* attrs, size_t len, CryptRequest* out,
-                        std::string* why) {
-  std::vector<NlAttr> list;
-  if (!ParseAttrs(attrs, len, &list)) {
+bool IsDataOp(uint32_t op) {
+  return op == TAKAKRYPT_CRYPT_ENCRYPT || op == TAKAKRYPT_CRYPT_DECRYPT;
+}
+
+bool ParseCryptRequest(const uint8_t* attrs, size_t len, CryptView* s,
+                       std::string* why) {
+  if (!ParseAttrs(attrs, len, &s->list)) {
     *why = "attributes are malformed";
     return false;
   }
-  CryptAttrs s;
-  for (const NlAttr& a : list) {
-    if (!SortAttr(a, &s, why)) {
+  const NlAttr* fixed = nullptr;
+  for (const NlAttr& a : s->list) {
+    if (!SortAttr(a, &fixed, s, why)) {
       // The id still lets the request be refused when it came first.
-      if (s.fixed != nullptr && s.fixed->len == sizeof(out->fixed))
-        memcpy(&out->fixed, s.fixed->data, sizeof(out->fixed));
+      if (fixed != nullptr && fixed->len == sizeof(s->fixed)) {
+        memcpy(&s->fixed, fixed->data, sizeof(s->fixed));
+        s->fixed_read = true;
+      }
       return false;
     }
   }
-  if (s.fixed == nullptr) {
+  if (fixed == nullptr) {
     *why = "crypt request attribute is missing";
     return false;
   }
-  if (s.fixed->len != sizeof(out->fixed)) {
-    *why = "crypt request attribute has " + std::to_string(s.fixed->len) +
-           " bytes, expected " + std::to_string(sizeof(out->fixed));
+  if (fixed->len != sizeof(s->fixed)) {
+    *why = "crypt request attribute has " + std::to_string(fixed->len) +
+           " bytes, expected " + std::to_string(sizeof(s->fixed));
     return false;
   }
-  memcpy(&out->fixed, s.fixed->data, sizeof(out->fixed));
-  const takakrypt_crypt_req& f = out->fixed;
+  memcpy(&s->fixed, fixed->data, sizeof(s->fixed));
+  s->fixed_read = true;
+  const takakrypt_crypt_req& f = s->fixed;
   if (f.request_id == 0) {
     *why = "request id is 0";
     return false;
   }
-  if (!CheckFixed(f, why) || !CheckPresent(s, f.op, why) ||
-      !TakeStrings(s, out, why))
-    return false;
+  return CheckFixed(f, why) && CheckPresent(*s, f.op, why) &&
+         CheckStrings(*s, why) &&
+         (!IsDataOp(f.op) || CheckUnits(*s, f.length, why));
+}
+
+bool DecodeCryptRequest(const uint8_t* attrs, size_t len, CryptRequest* out,
+                        std::string* why) {
+  CryptView s;
+  bool ok = ParseCryptRequest(attrs, len, &s, why);
+  if (s.fixed_read) out->fixed = s.fixed;
+  if (!ok) return false;
+  TakeString(s.guard_point, &out->guard_point);
+  TakeString(s.path, &out->path);
+  TakeString(s.policy_name, &out->policy_name);
   if (s.header != nullptr) {
     out->header.reset(new uint8_t[TAKAKRYPT_FILE_HEADER_SIZE]);
     memcpy(out->header.get(), s.header->data, TAKAKRYPT_FILE_HEADER_SIZE);
   }
-  return !IsDataOp(f.op) || TakeUnits(s, f.length, out, why);
+  if (IsDataOp(s.fixed.op)) out->data = GatherUnits(s);
+  return true;
 }
 
 namespace {
@@ -300,6 +313,7 @@ Napi::Object CryptRequestToJs(Napi::Env env, CryptRequest* req) {
   obj.Set("length", f.length);
   if (req->header) obj.Set("header", TakeHeader(env, &req->header));
   if (req->data != nullptr) obj.Set("data", TakeData(env, &req->data, f.length));
+  if (!req->failure.empty()) obj.Set("failure", req->failure);
   obj.Set("guardPoint", req->guard_point);
   obj.Set("path", req->path);
   obj.Set("policyName", req->policy_name);

@@ -36,13 +36,36 @@ struct CryptRequest {
   std::string policy_name;
   std::unique_ptr<uint8_t[]> header;  // TAKAKRYPT_FILE_HEADER_SIZE bytes
   uint8_t* data = nullptr;  // fixed.length bytes from the block pool
+  // Set when the addon answered the request itself and OpenSSL failed on
+  // the way: the agent reports the failure; `data` is not to be used.
+  std::string failure;
 };
+
+// A checked CRYPT_REQ, its attributes pointing into the message.
+struct CryptView {
+  takakrypt_crypt_req fixed = {};
+  bool fixed_read = false;  // `fixed` holds the message's fixed part
+  std::vector<NlAttr> list;
+  const NlAttr* header = nullptr;
+  const NlAttr* guard_point = nullptr;
+  const NlAttr* path = nullptr;
+  const NlAttr* policy_name = nullptr;
+  std::vector<const NlAttr*> units;  // whole units, the last may be shorter
+};
+
+// Check a CRYPT_REQ's attributes as DecodeCryptRequest does, copying
+// nothing. On failure returns false and says why in `why`.
+bool ParseCryptRequest(const uint8_t* attrs, size_t len, CryptView* view,
+                       std::string* why);
 
 // Decode the attributes of a CRYPT_REQ. On failure returns false and says
 // why in `why`; `out->fixed.request_id` is set whenever the fixed part was
 // readable, so that the request can still be refused.
 bool DecodeCryptRequest(const uint8_t* attrs, size_t len, CryptRequest* out,
                         std::string* why);
+
+// Whether `op` carries data units (ENCRYPT, DECRYPT).
+bool IsDataOp(uint32_t op);
 
 // The JS object for a decoded request; takes its header and data blocks.
 Napi::Object CryptRequestToJs(Napi::Env env, CryptRequest* req);
@@ -55,6 +78,12 @@ struct CryptReplyMessage {
   std::vector<iovec> parts;
   std::vector<nlattr> attr_headers;
 };
+
+// Lay out a successful reply to a data request whose units the addon
+// transformed in place: `units` point into the request's message.
+void LayOutDataReply(CryptReplyMessage* out, uint32_t request_id,
+                     uint32_t length,
+                     const std::vector<const NlAttr*>& units);
 
 // Read a reply object {requestId, status, reason, header?, data?} and lay
 // out its message; false with a pending TypeError if a field is wrong.

@@ -104,6 +104,16 @@ bool CryptReplyFromJs(Napi::Object obj, CryptReplyMessage* out) {
   return true;
 }
 
+void LayOutDataReply(CryptReplyMessage* out, uint32_t request_id,
+                     uint32_t length,
+                     const std::vector<const NlAttr*>& units) {
+  takakrypt_crypt_reply r = {};
+  r.request_id = request_id;
+  r.length = length;
+  out->head.PutAttr(TAKAKRYPT_A_CRYPT_REPLY, &r, sizeof(r));
+  for (const NlAttr* u : units) AddPart(out, TAKAKRYPT_A_DATA, u->data, u->len);
+}
+
 namespace {
 
 // Field `key` as a 64-bit unsigned bigint (tests encode any value).

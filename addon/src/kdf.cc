@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "openssl_util.h"
+
 namespace tk {
 
 namespace {
@@ -38,13 +40,10 @@ const EVP_MD* Digest(Napi::Value v) {
 const uint8_t kEmpty = 0;
 
 bool AsBytes(Napi::Value v, const uint8_t** data, size_t* length) {
-  if (!v.IsTypedArray() ||
-      v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    return false;
-  }
-  auto array = v.As<Napi::Uint8Array>();
-  *length = array.ByteLength();
-  *data = *length ? array.Data() : &kEmpty;
+  Bytes bytes;
+  if (!AsBytes(v, &bytes)) return false;
+  *length = bytes.length;
+  *data = bytes.length ? bytes.data : &kEmpty;
   return true;
 }
 
@@ -56,14 +55,7 @@ Napi::Value Throw(Napi::Error error) {
 }
 
 Napi::Value OpenSslFailure(Napi::Env env, const char* what) {
-  char reason[256] = "no reason given";
-  unsigned long err = ERR_get_error();
-  if (err != 0) ERR_error_string_n(err, reason, sizeof(reason));
-  ERR_clear_error();
-  Napi::Error error =
-      Napi::Error::New(env, std::string(what) + " failed: " + reason);
-  error.Value().Set("code", Napi::String::New(env, "EOPENSSL"));
-  return Throw(error);
+  return Throw(OpenSslError(env, TakeOpenSslError(what)));
 }
 
 // A byte vector that is wiped when it goes: it holds key material.

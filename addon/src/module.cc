@@ -1,10 +1,12 @@
 // Entry point of the takakrypt addon: the netlink channel, the struct
-// codec, NSS look-ups, mount(2)/umount2(2), and the XTS, HMAC and HKDF
-// primitives of the data path.
+// codec, NSS look-ups, mount(2)/umount2(2), the XTS, HMAC and HKDF
+// primitives of the data path, and the table of file keys the channel
+// answers data requests with.
 #include <napi.h>
 
 #include "channel.h"
 #include "codec.h"
+#include "data_path.h"
 #include "kdf.h"
 #include "xts_run.h"
 
@@ -20,6 +22,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tk::InitMounts(env, exports);
   tk::InitXtsRun(env, exports);
   tk::InitKdf(env, exports);
+  tk::InitDataPath(env, exports, exports.Get("codec").As<Napi::Object>());
   return exports;
 }
 

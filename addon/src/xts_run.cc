@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "openssl_util.h"
+
 namespace tk {
 
 namespace {
@@ -26,6 +28,72 @@ constexpr size_t kBlockSize = 16;
 // IEEE 1619 allows at most 2^20 blocks per data unit; OpenSSL enforces it.
 constexpr size_t kMaxUnitSize = kBlockSize << 20;
 constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+// Fetched once: an explicit fetch spares OpenSSL the implicit look-up on
+// every context. It lives as long as the process, like node's own.
+const EVP_CIPHER* XtsCipher() {
+  static std::once_flag once;
+  static EVP_CIPHER* cipher = nullptr;
+  std::call_once(once, [] {
+    cipher = EVP_CIPHER_fetch(nullptr, "AES-256-XTS", nullptr);
+  });
+  return cipher;
+}
+
+// One unit under tweak (lo, hi): set the tweak, then a single update.
+bool TransformUnit(EVP_CIPHER_CTX* ctx, uint64_t lo, uint64_t hi,
+                   const uint8_t* in, uint8_t* out, size_t n) {
+  uint8_t tweak[kBlockSize];
+  for (int i = 0; i < 8; i++) {
+    tweak[i] = static_cast<uint8_t>(lo >> (8 * i));
+    tweak[8 + i] = static_cast<uint8_t>(hi >> (8 * i));
+  }
+  int written = 0;
+  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, tweak, -1) == 1 &&
+         EVP_CipherUpdate(ctx, out, &written, in, static_cast<int>(n)) == 1 &&
+         static_cast<size_t>(written) == n;
+}
+
+}  // namespace
+
+bool IsZero(const uint8_t* p, size_t n) {
+  // memcmp is vectorised by the C library; ciphertext and most plaintext
+  // differ from zero in the first bytes, so data units cost almost nothing.
+  static const uint8_t kZeros[4096] = {};
+  for (size_t off = 0; off < n; off += sizeof(kZeros)) {
+    size_t len = std::min(sizeof(kZeros), n - off);
+    if (memcmp(p + off, kZeros, len) != 0) return false;
+  }
+  return true;
+}
+
+EVP_CIPHER_CTX* NewXtsContext(const uint8_t* key, bool encrypt) {
+  const EVP_CIPHER* cipher = XtsCipher();
+  EVP_CIPHER_CTX* ctx = cipher ? EVP_CIPHER_CTX_new() : nullptr;
+  if (ctx != nullptr && EVP_CipherInit_ex(ctx, cipher, nullptr, key, nullptr,
+                                          encrypt ? 1 : 0) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    ctx = nullptr;
+  }
+  return ctx;
+}
+
+bool XtsUnit(EVP_CIPHER_CTX* ctx, uint64_t lo, uint64_t hi,
+             const uint8_t* in, uint8_t* out, size_t n, bool zero_units) {
+  if (zero_units && IsZero(in, n)) {
+    if (out != in) memset(out, 0, n);
+    return true;
+  }
+  if (!TransformUnit(ctx, lo, hi, in, out, n)) return false;
+  if (!zero_units || !IsZero(out, n)) return true;
+  // The one input sent to zeros takes the place zeros left.
+  static const uint8_t kZeros[4096] = {};
+  if (n <= sizeof(kZeros)) return TransformUnit(ctx, lo, hi, kZeros, out, n);
+  std::vector<uint8_t> zeros(n, 0);
+  return TransformUnit(ctx, lo, hi, zeros.data(), out, n);
+}
+
+namespace {
 
 // One run, as checked by ParseRun. The pointers are the Buffers' own
 // memory: nothing is copied.
@@ -40,24 +108,6 @@ struct Run {
   // Apply format v1's zero-unit rule (docs/FORMAT.md 4.3).
   bool zero_units = false;
 };
-
-// A Buffer or other Uint8Array: its bytes, where they start. Other views
-// (DataView, Float64Array, ...) are refused rather than reinterpreted.
-struct Bytes {
-  uint8_t* data = nullptr;
-  size_t length = 0;
-};
-
-bool AsBytes(Napi::Value v, Bytes* out) {
-  if (!v.IsTypedArray() ||
-      v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    return false;
-  }
-  auto array = v.As<Napi::Uint8Array>();
-  out->data = array.Data();
-  out->length = array.ByteLength();
-  return true;
-}
 
 const char* TypeName(Napi::Value v) {
   if (v.IsTypedArray()) return "a typed array other than Uint8Array";
@@ -177,90 +227,23 @@ bool ParseRun(const Napi::CallbackInfo& info, Run* run) {
   return true;
 }
 
-bool IsZero(const uint8_t* p, size_t n) {
-  // memcmp is vectorised by the C library; ciphertext and most plaintext
-  // differ from zero in the first bytes, so data units cost almost nothing.
-  static const uint8_t kZeros[4096] = {};
-  for (size_t off = 0; off < n; off += sizeof(kZeros)) {
-    size_t len = std::min(sizeof(kZeros), n - off);
-    if (memcmp(p + off, kZeros, len) != 0) return false;
-  }
-  return true;
-}
-
-// Fetched once: an explicit fetch spares OpenSSL the implicit look-up on
-// every context. It lives as long as the process, like node's own.
-const EVP_CIPHER* XtsCipher() {
-  static std::once_flag once;
-  static EVP_CIPHER* cipher = nullptr;
-  std::call_once(once, [] {
-    cipher = EVP_CIPHER_fetch(nullptr, "AES-256-XTS", nullptr);
-  });
-  return cipher;
-}
-
 // A context with the key schedule of `run` set up, or null.
 EVP_CIPHER_CTX* NewContext(const Run& run) {
-  const EVP_CIPHER* cipher = XtsCipher();
-  EVP_CIPHER_CTX* ctx = cipher ? EVP_CIPHER_CTX_new() : nullptr;
-  if (ctx != nullptr && EVP_CipherInit_ex(ctx, cipher, nullptr, run.key,
-                                          nullptr, run.encrypt ? 1 : 0) != 1) {
-    EVP_CIPHER_CTX_free(ctx);
-    ctx = nullptr;
-  }
-  return ctx;
-}
-
-// One unit under tweak (lo, hi): set the tweak, then a single update.
-bool TransformUnit(EVP_CIPHER_CTX* ctx, uint64_t lo, uint64_t hi,
-                   const uint8_t* in, uint8_t* out, size_t n) {
-  uint8_t tweak[kBlockSize];
-  for (int i = 0; i < 8; i++) {
-    tweak[i] = static_cast<uint8_t>(lo >> (8 * i));
-    tweak[8 + i] = static_cast<uint8_t>(hi >> (8 * i));
-  }
-  int written = 0;
-  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, tweak, -1) == 1 &&
-         EVP_CipherUpdate(ctx, out, &written, in, static_cast<int>(n)) == 1 &&
-         static_cast<size_t>(written) == n;
+  return NewXtsContext(run.key, run.encrypt);
 }
 
 // Every unit of `run` with `ctx`; false when OpenSSL fails.
 bool RunUnits(EVP_CIPHER_CTX* ctx, const Run& run) {
   uint64_t lo = run.first_unit, hi = 0;
-  std::vector<uint8_t> zeros;
   for (size_t off = 0; off < run.length; off += run.unit_size) {
     size_t n = std::min(run.unit_size, run.length - off);
-    const uint8_t* in = run.input + off;
-    uint8_t* out = run.output + off;
-    if (run.zero_units && IsZero(in, n)) {
-      if (out != in) memset(out, 0, n);
-    } else if (!TransformUnit(ctx, lo, hi, in, out, n)) {
+    if (!XtsUnit(ctx, lo, hi, run.input + off, run.output + off, n,
+                 run.zero_units)) {
       return false;
-    } else if (run.zero_units && IsZero(out, n)) {
-      // The one input sent to zeros takes the place zeros left.
-      if (zeros.size() < n) zeros.assign(n, 0);
-      if (!TransformUnit(ctx, lo, hi, zeros.data(), out, n)) return false;
     }
     if (++lo == 0) ++hi;
   }
   return true;
-}
-
-// The reason OpenSSL queued on this thread; the queue is left empty so
-// node:crypto never sees a stale error.
-std::string TakeOpenSslError(const char* what) {
-  char reason[256] = "no reason given";
-  unsigned long err = ERR_get_error();
-  if (err != 0) ERR_error_string_n(err, reason, sizeof(reason));
-  ERR_clear_error();
-  return std::string(what) + " failed: " + reason;
-}
-
-Napi::Error OpenSslError(Napi::Env env, const std::string& message) {
-  Napi::Error error = Napi::Error::New(env, message);
-  error.Value().Set("code", Napi::String::New(env, "EOPENSSL"));
-  return error;
 }
 
 Napi::Value XtsRunSync(const Napi::CallbackInfo& info) {

@@ -1,7 +1,8 @@
 // The data path's file ciphers, kept by file header so that the ENCRYPT
 // and DECRYPT requests of an open file skip HKDF and the header check.
 // Bounded, least recently used first out; every cipher that leaves is
-// disposed, which zeroes its keys.
+// disposed, which zeroes its keys. A mirror (the addon's cipher table)
+// holds the same files' keys and loses each one when the cache does.
 import { HEADER_SIZE, OFFSET } from '../crypto/constants';
 import type { FileCipher } from '../crypto/file-cipher';
 
@@ -22,13 +23,21 @@ interface Entry {
 
 const ZERO_RESERVED = Buffer.alloc(OFFSET.mac - OFFSET.reservedB);
 
+/** A second home for the cache's ciphers, told of every one that comes and goes. */
+export interface CipherMirror {
+  add(header: Buffer, cipher: FileCipher): void;
+  /** The entry whose header has this 32-byte MAC leaves. */
+  remove(mac: Buffer): void;
+  clear(): void;
+}
+
 /** File header -> FileCipher, at most `capacity` of them. */
 export class CipherCache {
   // A Map iterates in insertion order: re-inserting on use keeps the least
   // recently used entry first.
   private readonly entries = new Map<string, Entry>();
 
-  constructor(readonly capacity: number = DEFAULT_CIPHER_CACHE_SIZE) {
+  constructor(readonly capacity: number = DEFAULT_CIPHER_CACHE_SIZE, private readonly mirror: CipherMirror | null = null) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`expected a cipher cache capacity of at least 1, got ${capacity}`);
     }
@@ -65,12 +74,14 @@ export class CipherCache {
     if (existing !== undefined && existing.cipher !== cipher) existing.cipher.dispose();
     this.entries.delete(tag);
     this.entries.set(tag, { kept: ownCopy(reservedIsZero(header) ? header.subarray(0, OFFSET.reservedB) : header), cipher });
+    this.mirror?.add(header, cipher);
     this.evict();
     return cipher;
   }
 
   /** Dispose every cipher (stop, reload). */
   clear(): void {
+    this.mirror?.clear();
     for (const entry of this.entries.values()) entry.cipher.dispose();
     this.entries.clear();
   }
@@ -79,6 +90,7 @@ export class CipherCache {
     while (this.entries.size > this.capacity) {
       const [tag, oldest] = this.entries.entries().next().value as [string, Entry];
       this.entries.delete(tag);
+      this.mirror?.remove(Buffer.from(tag, 'base64'));
       oldest.cipher.dispose();
     }
   }

@@ -4,9 +4,9 @@
 // in place. Every failure is answered with its reason, audited and logged
 // at warn level. It never throws.
 import { createFileCipher, fileCipherFromHeader, type FileCipher } from '../crypto/file-cipher';
-import { HEADER_SIZE } from '../crypto/constants';
+import { DATA_UNIT_SIZE, HEADER_SIZE } from '../crypto/constants';
 import { parseHeader, type FileHeader } from '../crypto/header';
-import { isTakakryptError } from '../errors';
+import { createError, isTakakryptError } from '../errors';
 import type { CryptReply, CryptRequest } from '../kernel/types';
 import type { KeyMaterial, KeyProvider } from '../keys/provider';
 import type { Logger } from '../log/logger';
@@ -73,6 +73,11 @@ async function serve(request: CryptRequest, deps: CryptHandlerDeps): Promise<Cry
       return ok;
     case 'ENCRYPT':
     case 'DECRYPT': {
+      if (request.failure !== undefined) {
+        // The addon began the request itself and OpenSSL failed part-way.
+        const last = request.firstUnit + Math.ceil(request.length / DATA_UNIT_SIZE) - 1;
+        throw createError('CRYPTO_XTS_FAILED', `expected OpenSSL to process data units ${request.firstUnit}..${last}, got ${request.failure}`, { firstUnit: request.firstUnit, last });
+      }
       const data = need(request.data, 'data');
       // A long run's AES work goes to a pool thread, so requests in flight
       // at once (readahead sends several) use every core; the keys are used

@@ -6,6 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Config, GuardPoint } from '../config/types';
 import { createError } from '../errors';
 import type { Logger } from '../log/logger';
+import type { NativeCipherTable } from '../kernel/native';
 import type { CryptReply, CryptRequest, PolicyAnswer, PolicyQuery } from '../kernel/types';
 import type { KeyProvider } from '../keys/provider';
 import { DataPath } from './data-path';
@@ -22,6 +23,10 @@ export interface AgentChannel {
   /** The data path; a channel without it gets no crypt requests answered. */
   onCrypt?(handler: (request: CryptRequest) => void): void;
   answerCrypt?(reply: CryptReply): Promise<void> | void;
+  /** Let the channel answer the data requests of files in `table` without the agent. */
+  serveData?(table: NativeCipherTable | null): void;
+  /** Data requests the channel answered that way. */
+  readonly servedInAddon?: number;
   setGeneration(generation: bigint, cacheTtlMs: number): Promise<void> | void;
   close(): Promise<void> | void;
 }
@@ -139,6 +144,7 @@ export class Agent {
         procRoot: this.deps.procRoot,
       });
       channel.onCrypt((request) => void crypt(request));
+      if (this.dataPath.table !== null) channel.serveData?.(this.dataPath.table);
     }
     await this.sendGeneration();
     this.log.info('registered with the kernel module', { generation: String(this.generation) });
@@ -219,6 +225,10 @@ export class Agent {
       since: this.since.toISOString(),
       configFile: this.config?.file ?? null,
       generation: String(this.generation),
+      dataPath: {
+        filesOpen: this.dataPath.cache.size,
+        servedInAddon: this.channel?.servedInAddon ?? 0,
+      },
       guardPoints: (this.config?.guardPoints ?? []).map((gp) => ({
         path: gp.path, policy: gp.policy, mode: gp.mode, mounted: mounted.has(gp.path),
       })),

@@ -1,11 +1,14 @@
 // The agent's data path state: the key store it serves crypt requests
-// from, the cache of file ciphers, and the flush of guard points before
-// the agent lets go of the kernel.
+// from, the cache of file ciphers (mirrored into the addon's cipher table,
+// from which the channel answers the data requests of open files without
+// the agent), and the flush of guard points before the agent lets go of
+// the kernel.
 import type { Config } from '../config/types';
+import { optionalAddon, type NativeCipherTable } from '../kernel/native';
 import type { CryptReply, CryptRequest } from '../kernel/types';
 import type { KeyProvider } from '../keys/provider';
 import type { Logger } from '../log/logger';
-import { CipherCache } from './cipher-cache';
+import { CipherCache, DEFAULT_CIPHER_CACHE_SIZE, type CipherMirror } from './cipher-cache';
 import { createCryptHandler } from './crypt-handler';
 import type { Mounter } from './guard-points';
 import type { AuditSink, HandlerSnapshot } from './handler';
@@ -15,10 +18,17 @@ type KeyOpener = (config: Config) => Promise<KeyProvider> | KeyProvider;
 
 /** Keys and ciphers of a running agent; one per Agent. */
 export class DataPath {
-  readonly cache = new CipherCache();
+  readonly cache: CipherCache;
   private keys: KeyProvider | null = null;
 
-  constructor(private readonly openKeys: KeyOpener, private readonly log: Logger) {}
+  /** `table`: where the channel finds the keys of open files; null keeps every request in the agent. */
+  constructor(
+    private readonly openKeys: KeyOpener,
+    private readonly log: Logger,
+    readonly table: NativeCipherTable | null = openCipherTable(DEFAULT_CIPHER_CACHE_SIZE),
+  ) {
+    this.cache = new CipherCache(DEFAULT_CIPHER_CACHE_SIZE, table === null ? null : mirrorInto(table));
+  }
 
   /** Open the key store the configuration names (none when no key rule names a key). */
   async open(config: Config): Promise<void> {
@@ -67,4 +77,19 @@ export class DataPath {
     (this.keys as { close?: () => void } | null)?.close?.();
     this.keys = null;
   }
+}
+
+/** The addon's cipher table, or null when the addon is not built or predates it. */
+export function openCipherTable(capacity: number): NativeCipherTable | null {
+  const addon = optionalAddon<{ CipherTable: new (capacity: number) => NativeCipherTable }>(['CipherTable']);
+  return addon === null ? null : new addon.CipherTable(capacity);
+}
+
+/** The cache's ciphers copied into `table` (which wipes its copies when they leave). */
+export function mirrorInto(table: NativeCipherTable): CipherMirror {
+  return {
+    add: (header, cipher) => void cipher.withKeys((xtsKey, tailKey) => table.add(header, xtsKey, tailKey)),
+    remove: (mac) => void table.remove(mac),
+    clear: () => table.clear(),
+  };
 }

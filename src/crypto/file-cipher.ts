@@ -83,6 +83,14 @@ export class FileCipher {
     return result;
   }
 
+  /**
+   * Run `use` with the file's content keys (the 64-byte XTS key and the
+   * 32-byte tail key): the cipher's own Buffers, to copy, never to keep.
+   */
+  withKeys<T>(use: (xtsKey: Buffer, tailKey: Buffer) => T): T {
+    return this.live().withKeys(use);
+  }
+
   /** Zero the file's keys; any later use throws CRYPTO_CIPHER_DISPOSED. */
   dispose(): void {
     this.units?.wipe();

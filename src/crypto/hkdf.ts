@@ -5,7 +5,7 @@
 // is one native call (addon/src/kdf.cc); without it, node:crypto's HMAC
 // computes the same bytes.
 import { createHmac } from 'node:crypto';
-import { ADDON_PATH } from '../kernel/native';
+import { optionalAddon } from '../kernel/native';
 
 /** Hashes the format uses with HKDF: SHA-512 for keys; SHA-256 for RFC 5869 vectors. */
 export type HkdfHash = 'sha256' | 'sha512';
@@ -25,14 +25,7 @@ let native: KdfNative | null | undefined;
 
 /** The addon's HMAC and HKDF, or null when the addon is not built or predates them. */
 export function loadKdfNative(): KdfNative | null {
-  if (native !== undefined) return native;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires -- a native module has no ES import
-    const addon = require(ADDON_PATH) as Partial<KdfNative>;
-    native = typeof addon.hmac === 'function' && typeof addon.hkdf === 'function' ? (addon as KdfNative) : null;
-  } catch {
-    native = null;
-  }
+  if (native === undefined) native = optionalAddon<KdfNative>(['hmac', 'hkdf']);
   return native;
 }
 

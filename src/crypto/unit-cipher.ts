@@ -119,6 +119,11 @@ export class UnitCipher {
     return output;
   }
 
+  /** Run `use` with the key Buffers themselves: it may copy them, never keep them. */
+  withKeys<T>(use: (xtsKey: Buffer, tailKey: Buffer) => T): T {
+    return use(this.xtsKey, this.tailKey);
+  }
+
   /** Zero the key bytes; the cipher must not be used afterwards. */
   wipe(): void {
     this.xtsKey.fill(0);

@@ -4,7 +4,7 @@
 // its own (same bytes, several times slower).
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createError } from '../errors';
-import { ADDON_PATH } from '../kernel/native';
+import { optionalAddon } from '../kernel/native';
 import { DATA_UNIT_SIZE } from './constants';
 
 /** The addon's entry points for XTS runs (addon/src/xts_run.cc). */
@@ -22,14 +22,7 @@ let native: XtsNative | null | undefined;
 
 /** The addon's XTS entry points, or null when the addon is not built or predates them. */
 export function loadXtsNative(): XtsNative | null {
-  if (native !== undefined) return native;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires -- a native module has no ES import
-    const addon = require(ADDON_PATH) as Partial<XtsNative>;
-    native = typeof addon.xtsRun === 'function' && typeof addon.xtsRunAsync === 'function' ? (addon as XtsNative) : null;
-  } catch {
-    native = null;
-  }
+  if (native === undefined) native = optionalAddon<XtsNative>(['xtsRun', 'xtsRunAsync']);
   return native;
 }
 

@@ -7,7 +7,8 @@ import { nullLogger, type Logger } from '../log/logger';
 import { commandError, openError } from './errors';
 import { refuseCryptReply, toCryptReply, toCryptRequest } from './crypt';
 import {
-  loadAddon, type NativeAddon, type NativeChannel, type NativeCryptRequest, type NativeFault, type NativeRequest,
+  loadAddon, type NativeAddon, type NativeChannel, type NativeCipherTable, type NativeCryptRequest, type NativeFault,
+  type NativeRequest,
 } from './native';
 import { denyReply, toQuery, toReply } from './query';
 import type { CryptReply, CryptRequest, PolicyAnswer, PolicyQuery } from './types';
@@ -62,6 +63,16 @@ export class KernelChannel {
 
   get closed(): boolean {
     return this.native.closed;
+  }
+
+  /** Data requests the addon answered from the cipher table without the agent. */
+  get servedInAddon(): number {
+    return this.native.servedInAddon;
+  }
+
+  /** Let the receive thread answer the ENCRYPT and DECRYPT requests of files in `table` itself; null stops it. */
+  serveData(table: NativeCipherTable | null): void {
+    this.native.serveData(table);
   }
 
   /** Become the agent the kernel asks (needs CAP_SYS_ADMIN and CAP_NET_ADMIN). */

@@ -40,6 +40,7 @@ export function toCryptRequest(req: NativeCryptRequest, constants: NativeConstan
     length: req.length,
     ...(req.header === undefined ? {} : { header: req.header }),
     ...(req.data === undefined ? {} : { data: req.data }),
+    ...(req.failure === undefined ? {} : { failure: req.failure }),
     guardPoint: req.guardPoint,
     path: req.path,
     policyName: req.policyName,

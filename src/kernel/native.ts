@@ -34,6 +34,8 @@ export interface NativeCryptRequest {
   header?: Buffer;
   /** Exactly `length` bytes (ENCRYPT, DECRYPT). */
   data?: Buffer;
+  /** Set when the addon answered the request itself and OpenSSL failed part-way: fail it. */
+  failure?: string;
   guardPoint: string;
   /** '' when the kernel sent none (writeback). */
   path: string;
@@ -108,11 +110,39 @@ export interface NativePolicyReq {
   generation: bigint;
 }
 
+/**
+ * File header -> content keys of files the agent opened, shared with the
+ * channel's receive thread, which answers their ENCRYPT and DECRYPT
+ * requests itself (addon/src/data_path.h).
+ */
+export interface NativeCipherTable {
+  readonly size: number;
+  readonly capacity: number;
+  /** False when the header's reserved area is not zero (not served by the addon) or the table is full. */
+  add(header: Buffer, xtsKey: Buffer, tailKey: Buffer): boolean;
+  /** Drop the entry whose header has this 32-byte MAC. */
+  remove(mac: Buffer): boolean;
+  clear(): void;
+}
+
+/** What the test entry point codec.serveCryptMessage reports. */
+export interface NativeServeResult {
+  served: 'no' | 'yes' | 'failed';
+  requestId?: number;
+  /** served 'yes': the reply message's bytes. */
+  reply?: Buffer;
+  /** served 'failed': what OpenSSL said. */
+  failure?: string;
+}
+
 export interface NativeChannel {
   readonly familyId: number;
   readonly portId: number;
   readonly closed: boolean;
   readonly droppedForeign: number;
+  /** Data requests the receive thread answered from the cipher table. */
+  readonly servedInAddon: number;
+  serveData(table: NativeCipherTable | null): void;
   register(reg: NativeRegister): Promise<void>;
   unregister(): Promise<void>;
   setGeneration(gen: NativeGeneration): Promise<void>;
@@ -167,6 +197,7 @@ export interface NativeAddon {
     onEvent: (fault: NativeFault) => void,
     onCrypt?: (request: NativeCryptRequest) => void,
   ) => NativeChannel;
+  CipherTable: new (capacity: number) => NativeCipherTable;
   constants: NativeConstants;
   codec: {
     encodeRegister(v: NativeRegister): Buffer;
@@ -183,6 +214,8 @@ export interface NativeAddon {
     decodeCryptReply(b: Buffer): { requestId: number; status: number; reason: number; length: number };
     decodeCryptRequestMessage(b: Buffer): NativeCryptRequest;
     encodeCryptReplyMessage(familyId: number, reply: NativeCryptReply): Buffer;
+    /** Answer one whole CRYPT_REQ message as the receive thread would; transforms its units in place. */
+    serveCryptMessage(table: NativeCipherTable, message: Buffer): NativeServeResult;
   };
   getpwuid(uid: number): Promise<NativeUser | null>;
   getpwnam(name: string): Promise<NativeUser | null>;
@@ -199,6 +232,21 @@ export interface NativeAddon {
 export const ADDON_PATH = join(__dirname, '..', '..', 'addon', 'build', 'Release', 'takakrypt.node');
 
 let cached: NativeAddon | null = null;
+
+/**
+ * The addon as `T` when it is built and exports every name in `names`,
+ * or null: for the data path's optional native parts, which have
+ * node:crypto (or the agent itself) to fall back on.
+ */
+export function optionalAddon<T>(names: readonly string[]): T | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires -- a native module has no ES import
+    const addon = require(ADDON_PATH) as Record<string, unknown>;
+    return names.every((name) => typeof addon[name] === 'function') ? (addon as T) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The addon, loaded once; KERNEL_ADDON_MISSING if it was never built. */
 export function loadAddon(): NativeAddon {

@@ -64,6 +64,8 @@ export interface CryptRequest {
   header?: Buffer;
   /** The data units, concatenated: every one 4096 bytes but the last (ENCRYPT, DECRYPT). */
   data?: Buffer;
+  /** Set when the addon served the request and OpenSSL failed part-way; the request must fail. */
+  failure?: string;
   guardPoint: string;
   /** Path inside the guard point; '' when the kernel has none (writeback). */
   path: string;

@@ -1,4 +1,5 @@
-import { CipherCache, DEFAULT_CIPHER_CACHE_SIZE } from '../../src/agent/cipher-cache';
+import { CipherCache, DEFAULT_CIPHER_CACHE_SIZE, type CipherMirror } from '../../src/agent/cipher-cache';
+import { OFFSET } from '../../src/crypto/constants';
 import { createFileCipher, type FileCipher } from '../../src/crypto';
 import { isTakakryptError } from '../../src/errors';
 import { testOnlyKey } from '../crypto/helpers';
@@ -95,6 +96,25 @@ describe('CipherCache', () => {
     for (const { header, cipher } of all) cache.put(header, cipher);
     cache.clear();
     expect([cache.size, ...all.map(({ cipher }) => disposed(cipher))]).toEqual([0, true, true]);
+  });
+
+  test('the mirror is told of every file that comes and goes: put, eviction, clear', () => {
+    const told: string[] = [];
+    const name = (mac: Buffer) => mac.toString('hex').slice(0, 8);
+    const mirror: CipherMirror = {
+      add: (header, cipher) => told.push(`add ${name(header.subarray(OFFSET.mac))} ${cipher.header.keyName}`),
+      remove: (mac) => told.push(`remove ${name(mac)}`),
+      clear: () => told.push('clear'),
+    };
+    const cache = new CipherCache(2, mirror);
+    const [a, b, c] = [fileCipher(), fileCipher(), fileCipher()];
+    for (const f of [a, b, c]) cache.put(f.header, f.cipher);
+    cache.put(c.header, c.cipher);
+    cache.clear();
+    const [ma, mb, mc] = [a, b, c].map((f) => name(f.header.subarray(OFFSET.mac)));
+    expect(told).toEqual([
+      `add ${ma} test-only-key`, `add ${mb} test-only-key`, `add ${mc} test-only-key`, `remove ${ma}`, `add ${mc} test-only-key`, 'clear',
+    ]);
   });
 
   test.each([0, -1, 1.5])('capacity %p is refused', (capacity) => {

@@ -35,6 +35,7 @@ describe('every failure is answered with its reason, audited and logged', () => 
     ['a key version not in the store', (h) => open(altered(h, OFFSET.keyVersion, 9)), ENOKEY, 'KEY_MISSING', 'key k1 version 9 is not in the key store'],
     ['an ENCRYPT under an altered MAC', (h) => unitsRequest('ENCRYPT', altered(h, OFFSET.mac + 31), pattern(U)), EIO, 'HEADER_TAMPERED', 'file header failed verification (HMAC mismatch)'],
     ['a DECRYPT past the last unit the format allows', (h) => unitsRequest('DECRYPT', h, pattern(U), 2 ** 41), EINVAL, 'BAD_REQUEST', 'expected data unit indexes from 0 to 2199023255550, got 2199023255552..2199023255552'],
+    ['a DECRYPT the addon began and OpenSSL failed', (h) => ({ ...unitsRequest('DECRYPT', h, pattern(2 * U), 4), failure: 'AES-256-XTS data unit failed: no reason given' }), EIO, 'INTERNAL', 'internal error: expected OpenSSL to process data units 4..5, got AES-256-XTS data unit failed: no reason given'],
     ['a new file under a key the store lacks', () => crypt({ path: '/x.gone' }), ENOKEY, 'KEY_MISSING', 'key nokey is not in the key store'],
     ['a new file the key rules leave in the clear', () => crypt({ path: '/notes.txt' }), ENOKEY, 'NO_KEY_RULE', 'policy p has no key rule with a key for /notes.txt'],
     ['a new file in an unknown guard point and policy', () => crypt({ guardPoint: '/elsewhere', policyName: 'q' }), ENOKEY, 'NO_KEY_RULE', 'guard point /elsewhere has no policy in the configuration, and policy=q names none either'],

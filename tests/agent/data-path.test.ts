@@ -2,8 +2,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from '../../src/agent/daemon';
 import { parseHeader } from '../../src/crypto';
+import { loadAddon, type NativeCipherTable } from '../../src/kernel/native';
 import type { CryptRequest } from '../../src/kernel/types';
-import { memoryProvider, testOnlyKey } from '../crypto/helpers';
+import { memoryProvider, pattern, testOnlyKey } from '../crypto/helpers';
+import { attr, cstr, genlMessage } from '../kernel/netlink-bytes';
 import { config, fakeWorld, FakeWorld } from './fake-deps';
 import { memoryLogger } from './fakes';
 
@@ -89,4 +91,54 @@ test('a reload empties the cipher cache: the next data request opens its header 
   await settle();
   expect([world.cryptReplies[1].reason, fetched]).toEqual(['NONE', 1]);
   await agent.stop(false);
+});
+
+describe('the addon answers the data requests of files the agent opened', () => {
+  const { codec, constants } = loadAddon();
+  const U = 4096;
+  // The CRYPT_REQ message the kernel would send for `request`.
+  const message = (request: CryptRequest): Buffer => {
+    const units = [];
+    for (let off = 0; off < request.length; off += U) units.push(attr(constants.attributes.DATA, (request.data as Buffer).subarray(off, off + U)));
+    return genlMessage(0x21, constants.commands.CRYPT_REQ, [
+      attr(constants.attributes.CRYPT_REQ, codec.encodeCryptReq({
+        requestId: request.id, op: constants.cryptOps[request.op], pid: 0, uid: 0, inode: 5n, firstUnit: BigInt(request.firstUnit), length: request.length, reserved: 0,
+      })),
+      attr(constants.attributes.FILE_HEADER, request.header as Buffer), attr(constants.attributes.GUARD_POINT, cstr(gp1)), ...units,
+    ]);
+  };
+
+  test('the channel gets the table; a new file is in it and its units come out as the agent would make them', async () => {
+    const { agent } = await started();
+    const table = world.dataTable as NativeCipherTable;
+    expect([table === null, table.size]).toEqual([false, 0]);
+    world.crypt(newHeader(1));
+    await settle();
+    expect(table.size).toBe(1);
+    const header = world.cryptReplies[0].header as Buffer;
+    const plain = pattern(2 * U + 100, 21);
+    const request: CryptRequest = { ...newHeader(2), op: 'ENCRYPT', header, firstUnit: 3, length: plain.length, data: Buffer.from(plain) };
+    const served = codec.serveCryptMessage(table, message(request));
+    world.crypt(request);
+    await settle();
+    const byAgent = world.cryptReplies[1].data as Buffer;
+    expect(byAgent.equals(plain)).toBe(false);
+    expect(served.reply?.equals(codec.encodeCryptReplyMessage(0x21, { requestId: 2, status: 0, reason: 0, data: byAgent }))).toBe(true);
+    expect(agent.describe().dataPath).toEqual({ filesOpen: 1, servedInAddon: 0 });
+    await agent.stop(false);
+    expect(table.size).toBe(0);
+  });
+
+  test('a reload empties the table: no key outlives the key store it came from', async () => {
+    const { agent } = await started();
+    world.crypt(newHeader(1));
+    await settle();
+    const table = world.dataTable as NativeCipherTable;
+    const header = world.cryptReplies[0].header as Buffer;
+    const request: CryptRequest = { ...newHeader(2), op: 'DECRYPT', header, length: U, data: pattern(U, 22) };
+    expect(codec.serveCryptMessage(table, message(request)).served).toBe('yes');
+    await agent.reload(await agent.prepare(join(world.dir, 'config.yaml')));
+    expect([table.size, codec.serveCryptMessage(table, message(request)).served]).toEqual([0, 'no']);
+    await agent.stop(false);
+  });
 });

@@ -8,6 +8,7 @@ import type { Mounter } from '../../src/agent/guard-points';
 import type { GuardMount } from '../../src/agent/mounts';
 import type { Config } from '../../src/config/types';
 import type { CryptReply, CryptRequest, PolicyAnswer, PolicyQuery } from '../../src/kernel/types';
+import type { NativeCipherTable } from '../../src/kernel/native';
 import type { PolicyDecision, PolicyRequest } from '../../src/policy/types';
 import { decision } from './fakes';
 
@@ -45,6 +46,8 @@ export interface FakeWorld {
   lose: (why: string) => void;
   /** Deliver a query as the kernel would. */
   query(q: PolicyQuery): void;
+  /** The cipher table the agent handed to the channel (serveData). */
+  dataTable: NativeCipherTable | null;
   /** Deliver a crypt request as the kernel would. */
   crypt(r: CryptRequest): void;
   cryptReplies: CryptReply[];
@@ -67,6 +70,7 @@ export function fakeWorld(): FakeWorld {
     query: (q) => handler?.(q),
     crypt: (r) => cryptHandler?.(r),
     cryptReplies: [],
+    dataTable: null,
     syncFails: new Set(),
     lose: () => undefined,
     decide: (policy) => decision({ policy }),
@@ -80,6 +84,8 @@ export function fakeWorld(): FakeWorld {
     close: () => { world.calls.push('close'); handler = null; cryptHandler = null; },
     onCrypt: (h) => { cryptHandler = h; },
     answerCrypt: (r) => { world.cryptReplies.push(r); },
+    serveData: (t) => { world.dataTable = t; },
+    servedInAddon: 0,
   };
   const mounter: Mounter = {
     list: () => [...world.table.values()],

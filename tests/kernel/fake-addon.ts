@@ -4,6 +4,7 @@ import {
   loadAddon,
   type NativeAddon,
   type NativeChannel,
+  type NativeCipherTable,
   type NativeCryptRequest,
   type NativeFault,
   type NativeRequest,
@@ -20,6 +21,8 @@ export class FakeKernel {
   onEvent: ((f: NativeFault) => void) | null = null;
   onCrypt: ((r: NativeCryptRequest) => void) | null = null;
   closed = false;
+  /** The table the agent handed to serveData, if any. */
+  dataTable: NativeCipherTable | null = null;
 
   /** An addon whose Channel talks to this fake kernel. */
   addon(): NativeAddon {
@@ -30,6 +33,7 @@ export class FakeKernel {
       familyId = 0x21;
       portId = 4242;
       droppedForeign = 0;
+      servedInAddon = 0;
       constructor(onRequest: (r: NativeRequest) => void, onEvent: (f: NativeFault) => void, onCrypt?: (r: NativeCryptRequest) => void) {
         if (kernel.openError) throw kernel.openError;
         kernel.onRequest = onRequest;
@@ -50,6 +54,9 @@ export class FakeKernel {
       };
       ref = () => undefined;
       unref = () => undefined;
+      serveData = (table: NativeCipherTable | null) => {
+        kernel.dataTable = table;
+      };
     }
     return { ...real, Channel };
   }

@@ -19,6 +19,14 @@ interface GuardPointStatus {
   mounted: boolean;
 }
 
+// Files whose keys the data path holds, and how many data requests the
+// addon answered without the agent's JavaScript.
+function dataPathLine(dataPath: unknown): string[] {
+  const d = dataPath as { filesOpen?: unknown; servedInAddon?: unknown } | undefined;
+  if (d === undefined) return [];
+  return [`data path: ${String(d.filesOpen)} files open, ${String(d.servedInAddon)} data requests answered in the addon`];
+}
+
 function formatAgent(reply: Record<string, unknown>): string {
   const points = (reply.guardPoints as GuardPointStatus[]) ?? [];
   const lines = [
@@ -27,6 +35,7 @@ function formatAgent(reply: Record<string, unknown>): string {
     `since: ${String(reply.since)}`,
     `config: ${String(reply.configFile)}`,
     `generation: ${String(reply.generation)}`,
+    ...dataPathLine(reply.dataPath),
     'guard points:',
     ...points.map((gp) => `  ${gp.path}  policy=${gp.policy}  mode=${gp.mode}  ${gp.mounted ? 'mounted' : 'not mounted'}`),
   ];

@@ -1,0 +1,335 @@
+// The data path in the addon: registered file keys, and data requests
+// answered with them where the receive thread holds the message.
+#include "data_path.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#include <cmath>
+
+#include "errors.h"
+#include "openssl_util.h"
+#include "xts_run.h"
+
+namespace tk {
+
+namespace {
+
+// docs/FORMAT.md: the header's fields end where the reserved area starts;
+// the MAC closes the header.
+constexpr size_t kFieldsSize = 128;
+constexpr size_t kMacOffset = 4064;
+constexpr size_t kMacSize = 32;
+constexpr size_t kBlock = 16;
+// The agent's largest unit index (its byte offsets stay exact as a
+// JavaScript number); a run beyond it goes to the agent, which refuses it.
+constexpr uint64_t kMaxUnitIndex = 9007199254740991ULL / 4096 - 1;
+
+static_assert(TAKAKRYPT_FILE_HEADER_SIZE == kMacOffset + kMacSize,
+              "header size");
+
+bool ReservedIsZero(const uint8_t* header) {
+  return IsZero(header + kFieldsSize, kMacOffset - kFieldsSize);
+}
+
+std::string MacOf(const uint8_t* header) {
+  return std::string(reinterpret_cast<const char*>(header + kMacOffset),
+                     kMacSize);
+}
+
+const EVP_CIPHER* EcbCipher() {
+  static std::once_flag once;
+  static EVP_CIPHER* cipher = nullptr;
+  std::call_once(once, [] {
+    cipher = EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr);
+  });
+  return cipher;
+}
+
+// A final unit shorter than one AES block: XOR with AES(tail key, tweak)
+// under the zero-unit rule (zeros stay zeros; the input the keystream
+// sends to zeros becomes the keystream itself). The same both ways.
+bool ShortTail(const uint8_t* tail_key, uint64_t index, uint8_t* p, size_t n,
+               EVP_CIPHER_CTX** ecb) {
+  if (IsZero(p, n)) return true;
+  if (*ecb == nullptr) {
+    const EVP_CIPHER* cipher = EcbCipher();
+    *ecb = cipher ? EVP_CIPHER_CTX_new() : nullptr;
+    if (*ecb == nullptr ||
+        EVP_EncryptInit_ex(*ecb, cipher, nullptr, tail_key, nullptr) != 1 ||
+        EVP_CIPHER_CTX_set_padding(*ecb, 0) != 1) {
+      return false;
+    }
+  }
+  uint8_t tweak[kBlock] = {};
+  for (int i = 0; i < 8; i++) tweak[i] = static_cast<uint8_t>(index >> (8 * i));
+  uint8_t block[kBlock];
+  int written = 0;
+  if (EVP_EncryptUpdate(*ecb, block, &written, tweak, kBlock) != 1 ||
+      written != static_cast<int>(kBlock)) {
+    return false;
+  }
+  for (size_t i = 0; i < n; i++) p[i] ^= block[i];
+  if (IsZero(p, n)) memcpy(p, block, n);
+  OPENSSL_cleanse(block, sizeof(block));
+  return true;
+}
+
+// Every unit in place; false with `failure` set when OpenSSL fails.
+bool Transform(const FileKeys& keys, bool encrypt, uint64_t first,
+               const std::vector<const NlAttr*>& units,
+               std::string* failure) {
+  EVP_CIPHER_CTX* xts = nullptr;
+  EVP_CIPHER_CTX* ecb = nullptr;
+  bool ok = true;
+  for (size_t i = 0; ok && i < units.size(); i++) {
+    // The message is the receive thread's own buffer.
+    uint8_t* p = const_cast<uint8_t*>(units[i]->data);
+    size_t n = units[i]->len;
+    if (n < kBlock) {
+      ok = ShortTail(keys.tail, first + i, p, n, &ecb);
+      if (!ok) *failure = TakeOpenSslError("AES-256-ECB tail keystream");
+    } else if (xts == nullptr &&
+               (xts = NewXtsContext(keys.xts, encrypt)) == nullptr) {
+      ok = false;
+      *failure = TakeOpenSslError("AES-256-XTS key set-up");
+    } else {
+      ok = XtsUnit(xts, first + i, 0, p, p, n, true);
+      if (!ok) *failure = TakeOpenSslError("AES-256-XTS data unit");
+    }
+  }
+  EVP_CIPHER_CTX_free(xts);
+  EVP_CIPHER_CTX_free(ecb);
+  return ok;
+}
+
+}  // namespace
+
+FileKeys::~FileKeys() {
+  OPENSSL_cleanse(xts, sizeof(xts));
+  OPENSSL_cleanse(tail, sizeof(tail));
+}
+
+bool CipherTable::Add(const uint8_t* header, const uint8_t* xts,
+                      const uint8_t* tail) {
+  std::string mac = MacOf(header);
+  bool servable = ReservedIsZero(header);
+  std::shared_ptr<FileKeys> keys;
+  if (servable) {
+    keys = std::make_shared<FileKeys>();
+    memcpy(keys->xts, xts, sizeof(keys->xts));
+    memcpy(keys->tail, tail, sizeof(keys->tail));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(mac);
+  if (!servable) {
+    // The agent now keeps another header under this MAC itself.
+    if (it != entries_.end()) entries_.erase(it);
+    return false;
+  }
+  if (it == entries_.end()) {
+    if (entries_.size() >= capacity_) return false;
+    it = entries_.emplace(std::move(mac), Entry()).first;
+  }
+  memcpy(it->second.fields.data(), header, kFieldsSize);
+  it->second.keys = std::move(keys);
+  return true;
+}
+
+bool CipherTable::Remove(const uint8_t* mac) {
+  std::string key(reinterpret_cast<const char*>(mac), kMacSize);
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.erase(key) > 0;
+}
+
+void CipherTable::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.clear();
+}
+
+size_t CipherTable::Size() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+std::shared_ptr<const FileKeys> CipherTable::Find(const uint8_t* header) {
+  if (!ReservedIsZero(header)) return nullptr;
+  std::string mac = MacOf(header);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(mac);
+  if (it == entries_.end() ||
+      memcmp(it->second.fields.data(), header, kFieldsSize) != 0) {
+    return nullptr;
+  }
+  return it->second.keys;
+}
+
+Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
+                 CryptReplyMessage* reply, uint32_t* request_id,
+                 std::string* failure) {
+  CryptView v;
+  std::string why;
+  if (!ParseCryptRequest(attrs, len, &v, &why) || !IsDataOp(v.fixed.op))
+    return Served::kNo;
+  uint64_t first = v.fixed.first_unit;
+  if (first > kMaxUnitIndex || v.units.size() - 1 > kMaxUnitIndex - first)
+    return Served::kNo;
+  std::shared_ptr<const FileKeys> keys = table->Find(v.header->data);
+  if (!keys) return Served::kNo;
+  bool encrypt = v.fixed.op == TAKAKRYPT_CRYPT_ENCRYPT;
+  *request_id = v.fixed.request_id;
+  if (!Transform(*keys, encrypt, first, v.units, failure))
+    return Served::kFailed;
+  LayOutDataReply(reply, v.fixed.request_id, v.fixed.length, v.units);
+  return Served::kYes;
+}
+
+namespace {
+
+// Marks objects made by the CipherTable constructor, so that no other
+// wrapped object is taken for one.
+constexpr napi_type_tag kCipherTableTag = {0x7a6b7269e1d04c3bULL,
+                                           0x9c51d2f0a4b83e17ULL};
+
+class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(
+        env, "CipherTable",
+        {InstanceMethod<&CipherTableWrap::Add>("add"),
+         InstanceMethod<&CipherTableWrap::Remove>("remove"),
+         InstanceMethod<&CipherTableWrap::Clear>("clear"),
+         InstanceAccessor<&CipherTableWrap::GetSize>("size"),
+         InstanceAccessor<&CipherTableWrap::GetCapacity>("capacity")});
+  }
+
+  // new CipherTable(capacity)
+  explicit CipherTableWrap(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<CipherTableWrap>(info) {
+    Napi::Env env = info.Env();
+    double d = info.Length() == 1 && info[0].IsNumber()
+                   ? info[0].As<Napi::Number>().DoubleValue()
+                   : 0;
+    if (!(d >= 1 && d <= 1048576) || std::floor(d) != d) {
+      ThrowTypeError(env, "expected a capacity from 1 to 1048576 files");
+      return;
+    }
+    table_ = std::make_shared<CipherTable>(static_cast<size_t>(d));
+    napi_type_tag_object(env, info.This(), &kCipherTableTag);
+  }
+
+  std::shared_ptr<CipherTable> table() const { return table_; }
+
+ private:
+  // add(header: 4096 bytes, xtsKey: 64 bytes, tailKey: 32 bytes) -> boolean
+  Napi::Value Add(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Bytes header, xts, tail;
+    if (info.Length() != 3 || !AsBytes(info[0], &header) ||
+        header.length != TAKAKRYPT_FILE_HEADER_SIZE ||
+        !AsBytes(info[1], &xts) || xts.length != sizeof(FileKeys::xts) ||
+        !AsBytes(info[2], &tail) || tail.length != sizeof(FileKeys::tail)) {
+      return ThrowTypeError(env,
+                            "expected add(header: 4096-byte Buffer, xtsKey: "
+                            "64-byte Buffer, tailKey: 32-byte Buffer)");
+    }
+    return Napi::Boolean::New(env,
+                              table_->Add(header.data, xts.data, tail.data));
+  }
+
+  // remove(mac: 32 bytes) -> boolean
+  Napi::Value Remove(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Bytes mac;
+    if (info.Length() != 1 || !AsBytes(info[0], &mac) ||
+        mac.length != kMacSize) {
+      return ThrowTypeError(env, "expected remove(mac: 32-byte Buffer)");
+    }
+    return Napi::Boolean::New(env, table_->Remove(mac.data));
+  }
+
+  Napi::Value Clear(const Napi::CallbackInfo& info) {
+    table_->Clear();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value GetSize(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(table_->Size()));
+  }
+
+  Napi::Value GetCapacity(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(),
+                             static_cast<double>(table_->Capacity()));
+  }
+
+  std::shared_ptr<CipherTable> table_;
+};
+
+// serveCryptMessage(table, message): one whole CRYPT_REQ message as the
+// channel receives it, answered as the receive thread would. The units
+// are transformed in `message` itself. Returns {served: 'no'},
+// {served: 'yes', reply: Buffer} (the bytes that would be sent) or
+// {served: 'failed', failure: string}.
+Napi::Value ServeCryptMessage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<CipherTable> table =
+      info.Length() == 2 ? UnwrapCipherTable(info[0]) : nullptr;
+  Bytes msg;
+  if (table == nullptr || !AsBytes(info[1], &msg) ||
+      msg.length < NLMSG_HDRLEN + GENL_HDRLEN ||
+      reinterpret_cast<const nlmsghdr*>(msg.data)->nlmsg_len != msg.length) {
+    return ThrowTypeError(env,
+                          "expected (table: CipherTable, message: Buffer "
+                          "holding one whole netlink message)");
+  }
+  // The reply goes to the family the request came from.
+  CryptReplyMessage reply(reinterpret_cast<const nlmsghdr*>(msg.data)->nlmsg_type);
+  std::string failure;
+  uint32_t id = 0;
+  Served served = ServeData(msg.data + NLMSG_HDRLEN + GENL_HDRLEN,
+                            msg.length - NLMSG_HDRLEN - GENL_HDRLEN,
+                            table.get(), &reply, &id, &failure);
+  Napi::Object out = Napi::Object::New(env);
+  if (served != Served::kNo) out.Set("requestId", id);
+  if (served == Served::kNo) {
+    out.Set("served", "no");
+  } else if (served == Served::kFailed) {
+    out.Set("served", "failed");
+    out.Set("failure", failure);
+  } else {
+    size_t extra = 0;
+    for (const iovec& v : reply.parts) extra += v.iov_len;
+    reply.head.AddLength(extra);
+    std::string bytes(reinterpret_cast<const char*>(reply.head.data()),
+                      reply.head.size());
+    for (const iovec& v : reply.parts)
+      bytes.append(static_cast<const char*>(v.iov_base), v.iov_len);
+    out.Set("served", "yes");
+    out.Set("reply", Napi::Buffer<uint8_t>::Copy(
+                         env, reinterpret_cast<const uint8_t*>(bytes.data()),
+                         bytes.size()));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<CipherTable> UnwrapCipherTable(Napi::Value v) {
+  if (!v.IsObject()) return nullptr;
+  bool tagged = false;
+  if (napi_check_object_type_tag(v.Env(), v, &kCipherTableTag, &tagged) !=
+          napi_ok ||
+      !tagged) {
+    return nullptr;
+  }
+  CipherTableWrap* wrap = CipherTableWrap::Unwrap(v.As<Napi::Object>());
+  return wrap == nullptr ? nullptr : wrap->table();
+}
+
+void InitDataPath(Napi::Env env, Napi::Object exports, Napi::Object codec) {
+  exports.Set("CipherTable", CipherTableWrap::Define(env));
+  codec.Set("serveCryptMessage", Napi::Function::New(env, ServeCryptMessage));
+}
+
+}  // namespace tk

@@ -1,0 +1,182 @@
+// The addon's cipher table and the data requests it answers without the
+// agent (addon/src/data_path.cc): the same bytes as the agent's own
+// FileCipher, and every request it must leave to the agent left alone.
+import { createFileCipher, type FileCipher } from '../../src/crypto/file-cipher';
+import { OFFSET } from '../../src/crypto/constants';
+import { loadAddon, type NativeCipherTable, type NativeCryptReq } from '../../src/kernel/native';
+import { mirrorInto } from '../../src/agent/data-path';
+import { pattern, testOnlyKey } from '../crypto/helpers';
+import { attr, cstr, genlMessage } from './netlink-bytes';
+
+const { codec, constants, CipherTable } = loadAddon();
+const A = constants.attributes;
+const OP = constants.cryptOps;
+const U = 4096;
+const FAMILY = 0x21;
+const MAX_UNIT_INDEX = Math.floor(Number.MAX_SAFE_INTEGER / U) - 1;
+
+function newFile(): { header: Buffer; cipher: FileCipher } {
+  return createFileCipher(testOnlyKey('k', 1));
+}
+
+function message(op: 'ENCRYPT' | 'DECRYPT', header: Buffer, firstUnit: number, data: Buffer, over: Partial<NativeCryptReq> = {}): Buffer {
+  const units: Buffer[] = [];
+  for (let off = 0; off < data.length; off += U) units.push(attr(A.DATA, data.subarray(off, off + U)));
+  const fixed = codec.encodeCryptReq({
+    requestId: 77, op: OP[op], pid: 1, uid: 0, inode: 12n, firstUnit: BigInt(firstUnit), length: data.length, reserved: 0, ...over,
+  });
+  return genlMessage(FAMILY, constants.commands.CRYPT_REQ, [
+    attr(A.CRYPT_REQ, fixed), attr(A.FILE_HEADER, header), attr(A.GUARD_POINT, cstr('/gp')), ...units,
+  ]);
+}
+
+const replyWith = (data: Buffer, requestId = 77): Buffer =>
+  codec.encodeCryptReplyMessage(FAMILY, { requestId, status: 0, reason: constants.cryptReasons.NONE, data });
+
+function tableWith(...files: { header: Buffer; cipher: FileCipher }[]): NativeCipherTable {
+  const table = new CipherTable(16);
+  for (const f of files) mirrorInto(table).add(f.header, f.cipher);
+  return table;
+}
+
+describe('data requests answered from the cipher table', () => {
+  // Whole units, a zero unit (stays zero), a 20-byte tail (XTS with
+  // ciphertext stealing) and a 10-byte tail (the keystream).
+  const shapes: [string, number, Buffer][] = [
+    ['one whole unit', 0, pattern(U, 3)],
+    ['30 units from unit 5', 5, pattern(30 * U, 4)],
+    ['a zero unit between two others', 9, Buffer.concat([pattern(U, 5), Buffer.alloc(U), pattern(U, 6)])],
+    ['a 20-byte last unit', 2, pattern(2 * U + 20, 7)],
+    ['a 10-byte last unit', 1, pattern(U + 10, 8)],
+    ['a lone 3-byte unit', 4, pattern(3, 9)],
+    ['the last unit index there is', MAX_UNIT_INDEX, pattern(U, 10)],
+  ];
+
+  test.each(shapes)('ENCRYPT then DECRYPT of %s: the bytes FileCipher gives', (_name, first, plain) => {
+    const file = newFile();
+    const table = tableWith(file);
+    const enc = message('ENCRYPT', file.header, first, plain);
+    const served = codec.serveCryptMessage(table, enc);
+    const expected = file.cipher.encryptUnits(first, plain);
+    expect(served).toEqual({ served: 'yes', requestId: 77, reply: replyWith(expected) });
+    const back = codec.serveCryptMessage(table, message('DECRYPT', file.header, first, expected));
+    expect(back.reply?.equals(replyWith(plain))).toBe(true);
+  });
+
+  test('the input the keystream sends to zeros becomes the keystream (zero-unit rule of a short tail)', () => {
+    const file = newFile();
+    const table = tableWith(file);
+    const ones = Buffer.alloc(7, 1);
+    const keystream = Buffer.from(file.cipher.encryptUnits(6, ones).map((b) => b ^ 1));
+    expect(file.cipher.encryptUnits(6, keystream).equals(keystream)).toBe(true);
+    const served = codec.serveCryptMessage(table, message('ENCRYPT', file.header, 6, keystream));
+    expect(served.reply?.equals(replyWith(keystream))).toBe(true);
+  });
+
+  test('each file is answered with its own keys', () => {
+    const [a, b] = [newFile(), newFile()];
+    const table = tableWith(a, b);
+    const plain = pattern(U, 11);
+    expect(codec.serveCryptMessage(table, message('ENCRYPT', b.header, 0, plain)).reply?.equals(replyWith(b.cipher.encryptUnits(0, plain)))).toBe(true);
+    expect(codec.serveCryptMessage(table, message('ENCRYPT', a.header, 0, plain)).reply?.equals(replyWith(a.cipher.encryptUnits(0, plain)))).toBe(true);
+  });
+});
+
+describe('requests left to the agent, untouched', () => {
+  const file = newFile();
+  const plain = pattern(2 * U, 12);
+  const cases: [string, () => [NativeCipherTable, Buffer]][] = [
+    ['a file not in the table', () => [new CipherTable(4), message('ENCRYPT', file.header, 0, plain)]],
+    ['a header differing in its key name (same MAC)', () => {
+      const forged = Buffer.from(file.header);
+      forged[OFFSET.keyName] ^= 1;
+      return [tableWith(file), message('ENCRYPT', forged, 0, plain)];
+    }],
+    ['a header with a reserved byte set (same MAC)', () => {
+      const odd = Buffer.from(file.header);
+      odd[OFFSET.reservedB + 100] = 1;
+      return [tableWith(file), message('DECRYPT', odd, 0, plain)];
+    }],
+    ['a run past the last unit index', () => [tableWith(file), message('ENCRYPT', file.header, MAX_UNIT_INDEX, plain)]],
+    ['a malformed request (units short of its length)', () => [tableWith(file), message('ENCRYPT', file.header, 0, plain, { length: 3 * U })]],
+    ['an OPEN_HEADER', () => [tableWith(file), genlMessage(FAMILY, constants.commands.CRYPT_REQ, [
+      attr(A.CRYPT_REQ, codec.encodeCryptReq({ requestId: 5, op: OP.OPEN_HEADER, pid: 1, uid: 0, inode: 1n, firstUnit: 0n, length: U, reserved: 0 })),
+      attr(A.FILE_HEADER, file.header), attr(A.GUARD_POINT, cstr('/gp')), attr(A.PATH, cstr('/f')),
+    ])]],
+  ];
+  test.each(cases)('%s', (_name, make) => {
+    const [table, msg] = make();
+    const before = Buffer.from(msg);
+    expect(codec.serveCryptMessage(table, msg)).toEqual({ served: 'no' });
+    expect(msg.equals(before)).toBe(true);
+  });
+});
+
+test('an OpenSSL failure is reported with the request id, for the agent to fail the request', () => {
+  const file = newFile();
+  const table = new CipherTable(4);
+  // OpenSSL refuses to encrypt under an XTS key whose halves are equal.
+  expect(table.add(file.header, Buffer.alloc(64, 7), Buffer.alloc(32, 1))).toBe(true);
+  const served = codec.serveCryptMessage(table, message('ENCRYPT', file.header, 0, pattern(U, 13)));
+  expect(served).toEqual({ served: 'failed', requestId: 77, failure: expect.stringMatching(/^AES-256-XTS key set-up failed: .+/) });
+});
+
+describe('CipherTable', () => {
+  test('add, remove by MAC, clear', () => {
+    const [a, b] = [newFile(), newFile()];
+    const table = tableWith(a, b);
+    expect([table.size, table.capacity]).toEqual([2, 16]);
+    expect(table.remove(a.header.subarray(OFFSET.mac))).toBe(true);
+    expect(table.remove(a.header.subarray(OFFSET.mac))).toBe(false);
+    expect(codec.serveCryptMessage(table, message('ENCRYPT', a.header, 0, pattern(U))).served).toBe('no');
+    expect(codec.serveCryptMessage(table, message('ENCRYPT', b.header, 0, pattern(U))).served).toBe('yes');
+    table.clear();
+    expect(table.size).toBe(0);
+    expect(codec.serveCryptMessage(table, message('ENCRYPT', b.header, 0, pattern(U))).served).toBe('no');
+  });
+
+  test('a full table takes no new file but still replaces one it has', () => {
+    const [a, b] = [newFile(), newFile()];
+    const table = new CipherTable(1);
+    const keys = (f: { cipher: FileCipher }) => f.cipher.withKeys((x, t) => [Buffer.from(x), Buffer.from(t)] as const);
+    expect(table.add(a.header, ...keys(a))).toBe(true);
+    expect(table.add(b.header, ...keys(b))).toBe(false);
+    expect(table.add(a.header, ...keys(b))).toBe(true);
+    expect(table.size).toBe(1);
+  });
+
+  test('a header with a reserved byte set is not kept, and drops the entry with its MAC', () => {
+    const a = newFile();
+    const table = tableWith(a);
+    const odd = Buffer.from(a.header);
+    odd[OFFSET.reservedB] = 9;
+    expect(a.cipher.withKeys((x, t) => table.add(odd, x, t))).toBe(false);
+    expect(table.size).toBe(0);
+  });
+
+  test.each([
+    ['a short header', [Buffer.alloc(4095), Buffer.alloc(64), Buffer.alloc(32)]],
+    ['a short XTS key', [Buffer.alloc(4096), Buffer.alloc(32), Buffer.alloc(32)]],
+    ['a tail key as a string', [Buffer.alloc(4096), Buffer.alloc(64), 'x'.repeat(32)]],
+    ['two arguments', [Buffer.alloc(4096), Buffer.alloc(64)]],
+  ])('add refuses %s', (_name, args) => {
+    const table = new CipherTable(1) as unknown as { add: (...a: unknown[]) => boolean };
+    expect(() => table.add(...args)).toThrow('expected add(header: 4096-byte Buffer, xtsKey: 64-byte Buffer, tailKey: 32-byte Buffer)');
+  });
+
+  test.each([0, -1, 1.5, 2 ** 21, Number.NaN])('capacity %p is refused', (capacity) => {
+    expect(() => new CipherTable(capacity)).toThrow('expected a capacity from 1 to 1048576 files');
+  });
+
+  test('remove refuses anything but a 32-byte MAC', () => {
+    expect(() => new CipherTable(1).remove(Buffer.alloc(31))).toThrow('expected remove(mac: 32-byte Buffer)');
+  });
+
+  test('serveCryptMessage takes only a CipherTable', () => {
+    const msg = message('ENCRYPT', newFile().header, 0, pattern(U));
+    const serve = codec.serveCryptMessage as unknown as (t: unknown, m: Buffer) => unknown;
+    expect(() => serve({}, msg)).toThrow('expected (table: CipherTable, message: Buffer holding one whole netlink message)');
+    expect(() => serve(null, msg)).toThrow('expected (table: CipherTable');
+    expect(() => serve(new CipherTable(1), msg.subarray(0, 30))).toThrow('expected (table: CipherTable');
+  });
+});
