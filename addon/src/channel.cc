@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "tagged.h"
 
 namespace tk {
 
@@ -36,8 +37,8 @@ void ChannelCallJs(Napi::Env env, Napi::Function on_request, Channel* self,
 }
 
 Napi::Function Channel::Define(Napi::Env env) {
-  return DefineClass(
-      env, "Channel",
+  Napi::Function constructor = DefineClass(
+      env, kClassName,
       {InstanceMethod<&Channel::Register>("register"),
        InstanceMethod<&Channel::Unregister>("unregister"),
        InstanceMethod<&Channel::SetGeneration>("setGeneration"),
@@ -46,17 +47,22 @@ Napi::Function Channel::Define(Napi::Env env) {
        InstanceMethod<&Channel::SetDataTable>("serveData"),
        InstanceMethod<&Channel::Close>("close"),
        InstanceMethod<&Channel::Ref>("ref"),
-       InstanceMethod<&Channel::Unref>("unref"),
-       InstanceAccessor<&Channel::GetFamilyId>("familyId"),
-       InstanceAccessor<&Channel::GetPortId>("portId"),
-       InstanceAccessor<&Channel::GetClosed>("closed"),
-       InstanceAccessor<&Channel::GetDropped>("droppedForeign"),
-       InstanceAccessor<&Channel::GetServedInAddon>("servedInAddon")});
+       InstanceMethod<&Channel::Unref>("unref")});
+  DefineGetters(
+      constructor,
+      {{"familyId", CheckedGetterCallback<Channel, &Channel::GetFamilyId>},
+       {"portId", CheckedGetterCallback<Channel, &Channel::GetPortId>},
+       {"closed", CheckedGetterCallback<Channel, &Channel::GetClosed>},
+       {"droppedForeign", CheckedGetterCallback<Channel, &Channel::GetDropped>},
+       {"servedInAddon",
+        CheckedGetterCallback<Channel, &Channel::GetServedInAddon>}});
+  return constructor;
 }
 
 Channel::Channel(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<Channel>(info) {
   Napi::Env env = info.Env();
+  napi_type_tag_object(env, info.This(), &kTag);
   if (info.Length() < 2 || !info[0].IsFunction() || !info[1].IsFunction() ||
       (info.Length() > 2 && !info[2].IsFunction() && !info[2].IsUndefined())) {
     ThrowTypeError(env,
@@ -190,6 +196,12 @@ Napi::Value Channel::SetDataTable(const Napi::CallbackInfo& info) {
   if (info.Length() != 1 ||
       (!info[0].IsNull() && (table = UnwrapCipherTable(info[0])) == nullptr))
     return ThrowTypeError(env, "expected serveData(table: CipherTable | null)");
+  if (table && on_crypt_.IsEmpty()) {
+    // Such a channel refuses every crypt request; so must the addon.
+    return ThrowTypeError(env,
+                          "serveData needs a channel made with an onCrypt "
+                          "handler; this one refuses crypt requests");
+  }
   std::lock_guard<std::mutex> lock(data_mu_);
   data_table_ = std::move(table);
   return env.Undefined();
@@ -313,14 +325,13 @@ Napi::Value Channel::CryptReply(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject())
     return ThrowTypeError(env, "expected a crypt reply object");
   CryptReplyMessage msg(family_);
-  if (!CryptReplyFromJs(info[0].As<Napi::Object>(), &msg))
+  uint32_t id = 0;
+  if (!CryptReplyFromJs(info[0].As<Napi::Object>(), &msg, &id))
     return env.Undefined();
   size_t extra = 0;
   for (const iovec& v : msg.parts) extra += v.iov_len;
   msg.head.AddLength(extra);
-  SentReply sent = {
-      "CRYPT_REPLY",
-      info[0].As<Napi::Object>().Get("requestId").ToNumber().Uint32Value()};
+  SentReply sent = {"CRYPT_REPLY", id};
   return Send(env, &msg.head, &msg.parts, &sent);
 }
 

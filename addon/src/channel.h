@@ -45,6 +45,9 @@ void ChannelCallJs(Napi::Env env, Napi::Function on_request, Channel* self,
 // files in `table` itself (data_path.h).
 class Channel : public Napi::ObjectWrap<Channel> {
  public:
+  static constexpr napi_type_tag kTag = {0x3e1f0c5b9a7d4e21ULL,
+                                         0xb46a2d8c71f0e953ULL};
+  static constexpr const char* kClassName = "Channel";
   static Napi::Function Define(Napi::Env env);
   explicit Channel(const Napi::CallbackInfo& info);
   ~Channel() override;

@@ -87,7 +87,10 @@ void LayOutDataReply(CryptReplyMessage* out, uint32_t request_id,
 
 // Read a reply object {requestId, status, reason, header?, data?} and lay
 // out its message; false with a pending TypeError if a field is wrong.
-bool CryptReplyFromJs(Napi::Object obj, CryptReplyMessage* out);
+// Every property is read (getters run) before a pointer into a Buffer is
+// taken. `request_id`, if given, gets the reply's id.
+bool CryptReplyFromJs(Napi::Object obj, CryptReplyMessage* out,
+                      uint32_t* request_id = nullptr);
 
 // Read the fixed part of a request, for the codec's test entry points.
 bool CryptReqFromJs(Napi::Object obj, takakrypt_crypt_req* out);

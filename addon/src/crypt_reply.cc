@@ -39,10 +39,10 @@ void AddPart(CryptReplyMessage* m, uint16_t type, const uint8_t* p,
   if (pad > 0) m->parts.push_back({const_cast<uint8_t*>(kPadding), pad});
 }
 
-// Optional Buffer field `key`: absent (null data) or at most `max` bytes.
-bool GetBytes(Napi::Object obj, const char* key, size_t min, size_t max,
-              const uint8_t** data, size_t* len) {
-  Napi::Value v = obj.Get(key);
+// Optional Buffer field `key`, already read as `v`: absent (null data) or
+// `min` to `max` bytes. Runs no JavaScript.
+bool GetBytes(Napi::Env env, Napi::Value v, const char* key, size_t min,
+              size_t max, const uint8_t** data, size_t* len) {
   *data = nullptr;
   *len = 0;
   if (v.IsUndefined()) return true;
@@ -54,9 +54,9 @@ bool GetBytes(Napi::Object obj, const char* key, size_t min, size_t max,
       return true;
     }
   }
-  ThrowTypeError(obj.Env(), std::string("expected `") + key +
-                                "` to be a Buffer of " + std::to_string(min) +
-                                " to " + std::to_string(max) + " bytes");
+  ThrowTypeError(env, std::string("expected `") + key +
+                          "` to be a Buffer of " + std::to_string(min) +
+                          " to " + std::to_string(max) + " bytes");
   return false;
 }
 
@@ -78,18 +78,28 @@ bool GetI32(Napi::Object obj, const char* key, int32_t* out) {
 
 }  // namespace
 
-bool CryptReplyFromJs(Napi::Object obj, CryptReplyMessage* out) {
+bool CryptReplyFromJs(Napi::Object obj, CryptReplyMessage* out,
+                      uint32_t* request_id) {
   takakrypt_crypt_reply r = {};
   uint32_t id = 0, reason = 0;
   int32_t status = 0;
   const uint8_t *header, *data;
   size_t header_len, data_len;
   if (!GetU32(obj, "requestId", &id) || !GetI32(obj, "status", &status) ||
-      !GetU32(obj, "reason", &reason) ||
-      !GetBytes(obj, "header", TAKAKRYPT_FILE_HEADER_SIZE,
-                TAKAKRYPT_FILE_HEADER_SIZE, &header, &header_len) ||
-      !GetBytes(obj, "data", 1, kMaxRunBytes, &data, &data_len))
+      !GetU32(obj, "reason", &reason))
     return false;
+  // Both Buffers are read before either's memory is taken: a getter could
+  // otherwise detach one whose pointer is already laid out.
+  Napi::Value header_value = obj.Get("header");
+  if (obj.Env().IsExceptionPending()) return false;
+  Napi::Value data_value = obj.Get("data");
+  if (obj.Env().IsExceptionPending()) return false;
+  Napi::Env env = obj.Env();
+  if (!GetBytes(env, header_value, "header", TAKAKRYPT_FILE_HEADER_SIZE,
+                TAKAKRYPT_FILE_HEADER_SIZE, &header, &header_len) ||
+      !GetBytes(env, data_value, "data", 1, kMaxRunBytes, &data, &data_len))
+    return false;
+  if (request_id != nullptr) *request_id = id;
   r.request_id = id;
   r.status = status;
   r.reason = reason;

@@ -10,6 +10,7 @@
 
 #include "errors.h"
 #include "openssl_util.h"
+#include "tagged.h"
 #include "xts_run.h"
 
 namespace tk {
@@ -146,6 +147,7 @@ bool CipherTable::Remove(const uint8_t* mac) {
 void CipherTable::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
   entries_.clear();
+  touched_.clear();
 }
 
 size_t CipherTable::Size() {
@@ -162,7 +164,22 @@ std::shared_ptr<const FileKeys> CipherTable::Find(const uint8_t* header) {
       memcmp(it->second.fields.data(), header, kFieldsSize) != 0) {
     return nullptr;
   }
+  if (!it->second.touched) {
+    it->second.touched = true;
+    touched_.append(it->first);
+  }
   return it->second.keys;
+}
+
+std::string CipherTable::TakeTouched() {
+  std::string macs;
+  std::lock_guard<std::mutex> lock(mu_);
+  macs.swap(touched_);
+  for (size_t off = 0; off < macs.size(); off += kMacSize) {
+    auto it = entries_.find(macs.substr(off, kMacSize));
+    if (it != entries_.end()) it->second.touched = false;
+  }
+  return macs;
 }
 
 Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
@@ -179,29 +196,40 @@ Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
   if (!keys) return Served::kNo;
   bool encrypt = v.fixed.op == TAKAKRYPT_CRYPT_ENCRYPT;
   *request_id = v.fixed.request_id;
-  if (!Transform(*keys, encrypt, first, v.units, failure))
+  if (!Transform(*keys, encrypt, first, v.units, failure)) {
+    // Half-done units are of no use to anyone: zeros go on instead.
+    for (const NlAttr* u : v.units)
+      explicit_bzero(const_cast<uint8_t*>(u->data), u->len);
     return Served::kFailed;
+  }
   LayOutDataReply(reply, v.fixed.request_id, v.fixed.length, v.units);
   return Served::kYes;
 }
 
 namespace {
 
-// Marks objects made by the CipherTable constructor, so that no other
-// wrapped object is taken for one.
-constexpr napi_type_tag kCipherTableTag = {0x7a6b7269e1d04c3bULL,
-                                           0x9c51d2f0a4b83e17ULL};
-
 class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
  public:
+  // Marks objects made by the CipherTable constructor, so that no other
+  // wrapped object is taken for one.
+  static constexpr napi_type_tag kTag = {0x7a6b7269e1d04c3bULL,
+                                         0x9c51d2f0a4b83e17ULL};
+  static constexpr const char* kClassName = "CipherTable";
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(
-        env, "CipherTable",
+    Napi::Function constructor = DefineClass(
+        env, kClassName,
         {InstanceMethod<&CipherTableWrap::Add>("add"),
          InstanceMethod<&CipherTableWrap::Remove>("remove"),
          InstanceMethod<&CipherTableWrap::Clear>("clear"),
-         InstanceAccessor<&CipherTableWrap::GetSize>("size"),
-         InstanceAccessor<&CipherTableWrap::GetCapacity>("capacity")});
+         InstanceMethod<&CipherTableWrap::TakeTouched>("takeTouched")});
+    DefineGetters(
+        constructor,
+        {{"size", CheckedGetterCallback<CipherTableWrap,
+                                        &CipherTableWrap::GetSize>},
+         {"capacity", CheckedGetterCallback<CipherTableWrap,
+                                            &CipherTableWrap::GetCapacity>}});
+    return constructor;
   }
 
   // new CipherTable(capacity)
@@ -216,7 +244,7 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
       return;
     }
     table_ = std::make_shared<CipherTable>(static_cast<size_t>(d));
-    napi_type_tag_object(env, info.This(), &kCipherTableTag);
+    napi_type_tag_object(env, info.This(), &kTag);
   }
 
   std::shared_ptr<CipherTable> table() const { return table_; }
@@ -252,6 +280,14 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
   Napi::Value Clear(const Napi::CallbackInfo& info) {
     table_->Clear();
     return info.Env().Undefined();
+  }
+
+  // takeTouched() -> Buffer: the MACs (32 bytes each) of the entries that
+  // answered a request since the last call.
+  Napi::Value TakeTouched(const Napi::CallbackInfo& info) {
+    std::string macs = table_->TakeTouched();
+    return Napi::Buffer<uint8_t>::Copy(
+        info.Env(), reinterpret_cast<const uint8_t*>(macs.data()), macs.size());
   }
 
   Napi::Value GetSize(const Napi::CallbackInfo& info) {
@@ -290,14 +326,10 @@ Napi::Value ServeCryptMessage(const Napi::CallbackInfo& info) {
   Served served = ServeData(msg.data + NLMSG_HDRLEN + GENL_HDRLEN,
                             msg.length - NLMSG_HDRLEN - GENL_HDRLEN,
                             table.get(), &reply, &id, &failure);
-  Napi::Object out = Napi::Object::New(env);
-  if (served != Served::kNo) out.Set("requestId", id);
-  if (served == Served::kNo) {
-    out.Set("served", "no");
-  } else if (served == Served::kFailed) {
-    out.Set("served", "failed");
-    out.Set("failure", failure);
-  } else {
+  // Everything is taken from `message` before a property is set: a setter
+  // on Object.prototype may run then, and could free it.
+  Napi::Value bytes_out;
+  if (served == Served::kYes) {
     size_t extra = 0;
     for (const iovec& v : reply.parts) extra += v.iov_len;
     reply.head.AddLength(extra);
@@ -305,25 +337,26 @@ Napi::Value ServeCryptMessage(const Napi::CallbackInfo& info) {
                       reply.head.size());
     for (const iovec& v : reply.parts)
       bytes.append(static_cast<const char*>(v.iov_base), v.iov_len);
-    out.Set("served", "yes");
-    out.Set("reply", Napi::Buffer<uint8_t>::Copy(
-                         env, reinterpret_cast<const uint8_t*>(bytes.data()),
-                         bytes.size()));
+    bytes_out = Napi::Buffer<uint8_t>::Copy(
+        env, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    explicit_bzero(&bytes[0], bytes.size());
   }
+  Napi::Object out = Napi::Object::New(env);
+  const char* outcome = served == Served::kNo    ? "no"
+                        : served == Served::kYes ? "yes"
+                                                 : "failed";
+  out.Set("served", outcome);
+  if (served != Served::kNo) out.Set("requestId", id);
+  if (served == Served::kFailed) out.Set("failure", failure);
+  if (served == Served::kYes) out.Set("reply", bytes_out);
   return out;
 }
 
 }  // namespace
 
 std::shared_ptr<CipherTable> UnwrapCipherTable(Napi::Value v) {
-  if (!v.IsObject()) return nullptr;
-  bool tagged = false;
-  if (napi_check_object_type_tag(v.Env(), v, &kCipherTableTag, &tagged) !=
-          napi_ok ||
-      !tagged) {
-    return nullptr;
-  }
-  CipherTableWrap* wrap = CipherTableWrap::Unwrap(v.As<Napi::Object>());
+  CipherTableWrap* wrap =
+      UnwrapTagged<CipherTableWrap>(v, CipherTableWrap::kTag);
   return wrap == nullptr ? nullptr : wrap->table();
 }
 

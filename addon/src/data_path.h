@@ -44,17 +44,24 @@ class CipherTable {
   void Clear();
   size_t Size();
   size_t Capacity() const { return capacity_; }
-  // The keys registered for exactly this 4096-byte header, or null.
+  // The keys registered for exactly this 4096-byte header, or null. A
+  // hit marks the entry as touched.
   std::shared_ptr<const FileKeys> Find(const uint8_t* header);
+  // The MACs (32 bytes each) of the entries touched since the last call:
+  // the agent's cache never sees the requests answered here and keeps
+  // these files as recently used.
+  std::string TakeTouched();
 
  private:
   struct Entry {
     std::array<uint8_t, 128> fields;
     std::shared_ptr<const FileKeys> keys;
+    bool touched = false;
   };
   const size_t capacity_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;  // by MAC
+  std::string touched_;  // MACs, in the order first touched
 };
 
 enum class Served {

@@ -29,6 +29,8 @@ export interface CipherMirror {
   /** The entry whose header has this 32-byte MAC leaves. */
   remove(mac: Buffer): void;
   clear(): void;
+  /** The MACs of entries the mirror used since last asked (requests the cache never saw). */
+  touched?(): Buffer[];
 }
 
 /** File header -> FileCipher, at most `capacity` of them. */
@@ -74,8 +76,9 @@ export class CipherCache {
     if (existing !== undefined && existing.cipher !== cipher) existing.cipher.dispose();
     this.entries.delete(tag);
     this.entries.set(tag, { kept: ownCopy(reservedIsZero(header) ? header.subarray(0, OFFSET.reservedB) : header), cipher });
-    this.mirror?.add(header, cipher);
+    // Evicted first: the mirror holds no more files than the cache.
     this.evict();
+    this.mirror?.add(header, cipher);
     return cipher;
   }
 
@@ -87,6 +90,15 @@ export class CipherCache {
   }
 
   private evict(): void {
+    if (this.entries.size <= this.capacity) return;
+    // Files the mirror served are as recently used as any the cache saw.
+    for (const mac of this.mirror?.touched?.() ?? []) {
+      const tag = mac.toString('base64');
+      const entry = this.entries.get(tag);
+      if (entry === undefined) continue;
+      this.entries.delete(tag);
+      this.entries.set(tag, entry);
+    }
     while (this.entries.size > this.capacity) {
       const [tag, oldest] = this.entries.entries().next().value as [string, Entry];
       this.entries.delete(tag);

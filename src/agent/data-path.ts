@@ -4,6 +4,7 @@
 // the agent), and the flush of guard points before the agent lets go of
 // the kernel.
 import type { Config } from '../config/types';
+import { MAC_SIZE } from '../crypto/constants';
 import { optionalAddon, type NativeCipherTable } from '../kernel/native';
 import type { CryptReply, CryptRequest } from '../kernel/types';
 import type { KeyProvider } from '../keys/provider';
@@ -91,5 +92,11 @@ export function mirrorInto(table: NativeCipherTable): CipherMirror {
     add: (header, cipher) => void cipher.withKeys((xtsKey, tailKey) => table.add(header, xtsKey, tailKey)),
     remove: (mac) => void table.remove(mac),
     clear: () => table.clear(),
+    touched: () => {
+      const macs = table.takeTouched();
+      const out: Buffer[] = [];
+      for (let off = 0; off + MAC_SIZE <= macs.length; off += MAC_SIZE) out.push(macs.subarray(off, off + MAC_SIZE));
+      return out;
+    },
   };
 }

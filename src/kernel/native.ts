@@ -123,6 +123,8 @@ export interface NativeCipherTable {
   /** Drop the entry whose header has this 32-byte MAC. */
   remove(mac: Buffer): boolean;
   clear(): void;
+  /** The MACs (32 bytes each, concatenated) of entries that answered a request since the last call. */
+  takeTouched(): Buffer;
 }
 
 /** What the test entry point codec.serveCryptMessage reports. */

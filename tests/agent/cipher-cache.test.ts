@@ -98,7 +98,7 @@ describe('CipherCache', () => {
     expect([cache.size, ...all.map(({ cipher }) => disposed(cipher))]).toEqual([0, true, true]);
   });
 
-  test('the mirror is told of every file that comes and goes: put, eviction, clear', () => {
+  test('the mirror is told of every file that comes and goes: put, eviction (before the add), clear', () => {
     const told: string[] = [];
     const name = (mac: Buffer) => mac.toString('hex').slice(0, 8);
     const mirror: CipherMirror = {
@@ -113,8 +113,26 @@ describe('CipherCache', () => {
     cache.clear();
     const [ma, mb, mc] = [a, b, c].map((f) => name(f.header.subarray(OFFSET.mac)));
     expect(told).toEqual([
-      `add ${ma} test-only-key`, `add ${mb} test-only-key`, `add ${mc} test-only-key`, `remove ${ma}`, `add ${mc} test-only-key`, 'clear',
+      `add ${ma} test-only-key`, `add ${mb} test-only-key`, `remove ${ma}`, `add ${mc} test-only-key`, `add ${mc} test-only-key`, 'clear',
     ]);
+  });
+
+  test('files the mirror used are kept as recently used: the least recently used of the rest leaves', () => {
+    const [a, b, c] = [fileCipher(), fileCipher(), fileCipher()];
+    let used: Buffer[] = [];
+    const removed: string[] = [];
+    const mirror: CipherMirror = {
+      add: () => undefined, clear: () => undefined,
+      remove: (mac) => removed.push(mac.toString('hex')),
+      touched: () => { const out = used; used = []; return out; },
+    };
+    const cache = new CipherCache(2, mirror);
+    cache.put(a.header, a.cipher);
+    cache.put(b.header, b.cipher);
+    used = [a.header.subarray(OFFSET.mac)];
+    cache.put(c.header, c.cipher);
+    expect(removed).toEqual([b.header.subarray(OFFSET.mac).toString('hex')]);
+    expect([cache.get(a.header), cache.get(b.header), disposed(b.cipher)]).toEqual([a.cipher, undefined, true]);
   });
 
   test.each([0, -1, 1.5])('capacity %p is refused', (capacity) => {

@@ -4,6 +4,7 @@
 import { createFileCipher, type FileCipher } from '../../src/crypto/file-cipher';
 import { OFFSET } from '../../src/crypto/constants';
 import { loadAddon, type NativeCipherTable, type NativeCryptReq } from '../../src/kernel/native';
+import { CipherCache } from '../../src/agent/cipher-cache';
 import { mirrorInto } from '../../src/agent/data-path';
 import { pattern, testOnlyKey } from '../crypto/helpers';
 import { attr, cstr, genlMessage } from './netlink-bytes';
@@ -49,6 +50,13 @@ describe('data requests answered from the cipher table', () => {
     ['a 20-byte last unit', 2, pattern(2 * U + 20, 7)],
     ['a 10-byte last unit', 1, pattern(U + 10, 8)],
     ['a lone 3-byte unit', 4, pattern(3, 9)],
+    ['a 16-byte last unit', 3, pattern(U + 16, 15)],
+    ['a 15-byte last unit', 3, pattern(U + 15, 16)],
+    ['a zero 9-byte last unit', 3, Buffer.concat([pattern(U, 17), Buffer.alloc(9)])],
+    ['a 4095-byte unit', 8, pattern(4095, 18)],
+    ['a 1-byte unit past index 2^32', 2 ** 32 + 5, pattern(1, 19)],
+    ['a unit and a short tail past index 2^32', 2 ** 32 - 1, pattern(U + 7, 20)],
+    ['30 zero units', 0, Buffer.alloc(30 * U)],
     ['the last unit index there is', MAX_UNIT_INDEX, pattern(U, 10)],
   ];
 
@@ -178,5 +186,88 @@ describe('CipherTable', () => {
     expect(() => serve({}, msg)).toThrow('expected (table: CipherTable, message: Buffer holding one whole netlink message)');
     expect(() => serve(null, msg)).toThrow('expected (table: CipherTable');
     expect(() => serve(new CipherTable(1), msg.subarray(0, 30))).toThrow('expected (table: CipherTable');
+  });
+});
+
+describe('the cache and the table stay in step', () => {
+  test('a full cache makes room in the table before adding: the newest file is served', () => {
+    const table = new CipherTable(2);
+    const cache = new CipherCache(2, mirrorInto(table));
+    const files = [newFile(), newFile(), newFile()];
+    for (const f of files) cache.put(f.header, f.cipher);
+    const served = files.map((f) => codec.serveCryptMessage(table, message('ENCRYPT', f.header, 0, pattern(U))).served);
+    expect([table.size, ...served]).toEqual([2, 'no', 'yes', 'yes']);
+  });
+
+  test('a file only the addon served stays; the least recently used of the others leaves', () => {
+    const table = new CipherTable(2);
+    const cache = new CipherCache(2, mirrorInto(table));
+    const [a, b, c] = [newFile(), newFile(), newFile()];
+    cache.put(a.header, a.cipher);
+    cache.put(b.header, b.cipher);
+    expect(codec.serveCryptMessage(table, message('DECRYPT', a.header, 0, pattern(U))).served).toBe('yes');
+    cache.put(c.header, c.cipher);
+    const served = [a, b, c].map((f) => codec.serveCryptMessage(table, message('DECRYPT', f.header, 0, pattern(U))).served);
+    expect(served).toEqual(['yes', 'no', 'yes']);
+    expect([cache.get(a.header) === a.cipher, cache.get(b.header)]).toEqual([true, undefined]);
+  });
+
+  test('takeTouched names each served file once, then starts over', () => {
+    const [a, b] = [newFile(), newFile()];
+    const table = tableWith(a, b);
+    for (const f of [b, a, b]) codec.serveCryptMessage(table, message('ENCRYPT', f.header, 0, pattern(U)));
+    const mac = (f: { header: Buffer }) => f.header.subarray(OFFSET.mac);
+    expect(table.takeTouched().equals(Buffer.concat([mac(b), mac(a)]))).toBe(true);
+    expect(table.takeTouched().length).toBe(0);
+  });
+});
+
+describe('hostile callers of the addon', () => {
+  test('a getter of one class refuses an object of another', () => {
+    const { Channel } = loadAddon();
+    const getter = (cls: { prototype: object }, name: string) => Object.getOwnPropertyDescriptor(cls.prototype, name)?.get as () => unknown;
+    expect(() => getter(Channel, 'servedInAddon').call(new CipherTable(1))).toThrow('Illegal invocation: expected a Channel');
+    expect(() => getter(Channel, 'familyId').call({})).toThrow('Illegal invocation: expected a Channel');
+    expect(() => getter(CipherTable, 'size').call(new (class {})())).toThrow('Illegal invocation: expected a CipherTable');
+    expect(getter(CipherTable, 'capacity').call(new CipherTable(3))).toBe(3);
+  });
+
+  test('a setter on Object.prototype that frees the message cannot reach the reply', () => {
+    const file = newFile();
+    const table = tableWith(file);
+    const plain = pattern(2 * U, 14);
+    const msg = message('ENCRYPT', file.header, 0, Buffer.from(plain));
+    // The addon makes objects in node's main realm, not in the test's.
+    const addonObjectPrototype = Object.getPrototypeOf(codec.decodeCryptReply(Buffer.alloc(constants.sizes.cryptReply))) as object;
+    let ran = 0;
+    Object.defineProperty(addonObjectPrototype, 'requestId', {
+      configurable: true,
+      set(value: unknown) {
+        ran += 1;
+        // The memory changes hands and its new owner overwrites it.
+        new Uint8Array(structuredClone(msg.buffer, { transfer: [msg.buffer as ArrayBuffer] })).fill(0x77);
+        Object.defineProperty(this, 'requestId', { value, enumerable: true, writable: true, configurable: true });
+      },
+    });
+    let served;
+    try {
+      served = codec.serveCryptMessage(table, msg);
+    } finally {
+      delete (addonObjectPrototype as { requestId?: unknown }).requestId;
+    }
+    expect([ran, msg.length]).toEqual([1, 0]);
+    expect(served.reply?.equals(replyWith(file.cipher.encryptUnits(0, plain)))).toBe(true);
+  });
+
+  test('a reply whose data getter detaches the header is refused, not read', () => {
+    const header = Buffer.alloc(constants.fileHeaderSize, 1);
+    const reply = {
+      requestId: 3, status: 0, reason: 0, header,
+      get data(): undefined {
+        structuredClone(header.buffer, { transfer: [header.buffer as ArrayBuffer] });
+        return undefined;
+      },
+    };
+    expect(() => codec.encodeCryptReplyMessage(FAMILY, reply)).toThrow('expected `header` to be a Buffer of 4096 to 4096 bytes');
   });
 });
