@@ -77,6 +77,7 @@ struct CryptReplyMessage {
   NlMessage head;
   std::vector<iovec> parts;
   std::vector<nlattr> attr_headers;
+  std::unique_ptr<uint8_t[]> owned;  // bytes a part points at, if any
 };
 
 // Lay out a successful reply to a data request whose units the addon
@@ -84,6 +85,14 @@ struct CryptReplyMessage {
 void LayOutDataReply(CryptReplyMessage* out, uint32_t request_id,
                      uint32_t length,
                      const std::vector<const NlAttr*>& units);
+
+// Lay out a successful reply carrying nothing but its status (0).
+void LayOutStatusReply(CryptReplyMessage* out, uint32_t request_id);
+
+// Lay out a successful reply to a NEW_HEADER carrying `header` (4096
+// bytes, alive until the reply is sent).
+void LayOutHeaderReply(CryptReplyMessage* out, uint32_t request_id,
+                       const uint8_t* header);
 
 // Read a reply object {requestId, status, reason, header?, data?} and lay
 // out its message; false with a pending TypeError if a field is wrong.

@@ -124,6 +124,20 @@ void LayOutDataReply(CryptReplyMessage* out, uint32_t request_id,
   for (const NlAttr* u : units) AddPart(out, TAKAKRYPT_A_DATA, u->data, u->len);
 }
 
+void LayOutStatusReply(CryptReplyMessage* out, uint32_t request_id) {
+  takakrypt_crypt_reply r = {};
+  r.request_id = request_id;
+  out->head.PutAttr(TAKAKRYPT_A_CRYPT_REPLY, &r, sizeof(r));
+}
+
+void LayOutHeaderReply(CryptReplyMessage* out, uint32_t request_id,
+                       const uint8_t* header) {
+  takakrypt_crypt_reply r = {};
+  r.request_id = request_id;
+  out->head.PutAttr(TAKAKRYPT_A_CRYPT_REPLY, &r, sizeof(r));
+  AddPart(out, TAKAKRYPT_A_FILE_HEADER, header, TAKAKRYPT_FILE_HEADER_SIZE);
+}
+
 namespace {
 
 // Field `key` as a 64-bit unsigned bigint (tests encode any value).

@@ -148,6 +148,7 @@ void CipherTable::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
   entries_.clear();
   touched_.clear();
+  pools_.clear();
 }
 
 size_t CipherTable::Size() {
@@ -182,13 +183,80 @@ std::string CipherTable::TakeTouched() {
   return macs;
 }
 
+std::string PoolKey(const std::string& guard_point,
+                    const std::string& policy_name) {
+  // Neither holds a NUL (the codec checks the strings).
+  return guard_point + '\0' + policy_name;
+}
+
+bool CipherTable::Stock(const std::string& where, const uint8_t* header) {
+  ReadyHeader ready;
+  ready.header.reset(new uint8_t[TAKAKRYPT_FILE_HEADER_SIZE]);
+  memcpy(ready.header.get(), header, TAKAKRYPT_FILE_HEADER_SIZE);
+  ready.made = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  std::deque<ReadyHeader>& pool = pools_[where];
+  if (pool.size() >= kMaxPooled) return false;
+  pool.push_back(std::move(ready));
+  return true;
+}
+
+bool CipherTable::TakeHeader(const std::string& where, uint8_t* out) {
+  auto oldest = std::chrono::steady_clock::now() - pool_max_age_;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pools_.find(where);
+  if (it == pools_.end()) return false;
+  std::deque<ReadyHeader>& pool = it->second;
+  while (!pool.empty() && pool.front().made < oldest) pool.pop_front();
+  if (pool.empty()) return false;
+  memcpy(out, pool.front().header.get(), TAKAKRYPT_FILE_HEADER_SIZE);
+  pool.pop_front();
+  return true;
+}
+
+size_t CipherTable::Pooled(const std::string& where) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pools_.find(where);
+  return it == pools_.end() ? 0 : it->second.size();
+}
+
+namespace {
+
+std::string StringOf(const NlAttr* a) {
+  return a == nullptr ? std::string()
+                      : std::string(reinterpret_cast<const char*>(a->data),
+                                    a->len - 1);
+}
+
+}  // namespace
+
 Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
                  CryptReplyMessage* reply, uint32_t* request_id,
                  std::string* failure) {
   CryptView v;
   std::string why;
-  if (!ParseCryptRequest(attrs, len, &v, &why) || !IsDataOp(v.fixed.op))
-    return Served::kNo;
+  if (!ParseCryptRequest(attrs, len, &v, &why)) return Served::kNo;
+  if (v.fixed.op == TAKAKRYPT_CRYPT_NEW_HEADER) {
+    reply->owned.reset(new uint8_t[TAKAKRYPT_FILE_HEADER_SIZE]);
+    if (!table->TakeHeader(PoolKey(StringOf(v.guard_point),
+                                   StringOf(v.policy_name)),
+                           reply->owned.get()))
+      return Served::kNo;
+    *request_id = v.fixed.request_id;
+    LayOutHeaderReply(reply, v.fixed.request_id, reply->owned.get());
+    return Served::kYes;
+  }
+  if (v.fixed.op == TAKAKRYPT_CRYPT_OPEN_HEADER) {
+    // A whole header the agent already opened and verified: nothing to
+    // check again. A short one (plaintext) is the agent's to refuse.
+    if (v.fixed.length != TAKAKRYPT_FILE_HEADER_SIZE ||
+        table->Find(v.header->data) == nullptr)
+      return Served::kNo;
+    *request_id = v.fixed.request_id;
+    LayOutStatusReply(reply, v.fixed.request_id);
+    return Served::kYes;
+  }
+  if (!IsDataOp(v.fixed.op)) return Served::kNo;
   uint64_t first = v.fixed.first_unit;
   if (first > kMaxUnitIndex || v.units.size() - 1 > kMaxUnitIndex - first)
     return Served::kNo;
@@ -222,7 +290,9 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
         {InstanceMethod<&CipherTableWrap::Add>("add"),
          InstanceMethod<&CipherTableWrap::Remove>("remove"),
          InstanceMethod<&CipherTableWrap::Clear>("clear"),
-         InstanceMethod<&CipherTableWrap::TakeTouched>("takeTouched")});
+         InstanceMethod<&CipherTableWrap::TakeTouched>("takeTouched"),
+         InstanceMethod<&CipherTableWrap::Stock>("stock"),
+         InstanceMethod<&CipherTableWrap::GetPooled>("pooled")});
     DefineGetters(
         constructor,
         {{"size", CheckedGetterCallback<CipherTableWrap,
@@ -232,18 +302,29 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
     return constructor;
   }
 
-  // new CipherTable(capacity)
+  // new CipherTable(capacity, poolMaxAgeMs = 2000)
   explicit CipherTableWrap(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<CipherTableWrap>(info) {
     Napi::Env env = info.Env();
-    double d = info.Length() == 1 && info[0].IsNumber()
+    double d = info.Length() >= 1 && info[0].IsNumber()
                    ? info[0].As<Napi::Number>().DoubleValue()
                    : 0;
-    if (!(d >= 1 && d <= 1048576) || std::floor(d) != d) {
+    if (info.Length() > 2 || !(d >= 1 && d <= 1048576) ||
+        std::floor(d) != d) {
       ThrowTypeError(env, "expected a capacity from 1 to 1048576 files");
       return;
     }
-    table_ = std::make_shared<CipherTable>(static_cast<size_t>(d));
+    double age = 2000;
+    if (info.Length() == 2) {
+      age = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+      if (!(age >= 0 && age <= 60000) || std::floor(age) != age) {
+        ThrowTypeError(env, "expected a pool age from 0 to 60000 ms");
+        return;
+      }
+    }
+    table_ = std::make_shared<CipherTable>(
+        static_cast<size_t>(d),
+        std::chrono::milliseconds(static_cast<int64_t>(age)));
     napi_type_tag_object(env, info.This(), &kTag);
   }
 
@@ -280,6 +361,44 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
   Napi::Value Clear(const Napi::CallbackInfo& info) {
     table_->Clear();
     return info.Env().Undefined();
+  }
+
+  // stock(guardPoint, policyName, header: 4096 bytes) -> boolean
+  Napi::Value Stock(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string where;
+    Bytes header;
+    if (info.Length() != 3 || !PoolKeyArg(info, &where) ||
+        !AsBytes(info[2], &header) ||
+        header.length != TAKAKRYPT_FILE_HEADER_SIZE) {
+      return ThrowTypeError(env,
+                            "expected stock(guardPoint: string, policyName: "
+                            "string, header: 4096-byte Buffer)");
+    }
+    return Napi::Boolean::New(env, table_->Stock(where, header.data));
+  }
+
+  // pooled(guardPoint, policyName) -> number
+  Napi::Value GetPooled(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string where;
+    if (info.Length() != 2 || !PoolKeyArg(info, &where)) {
+      return ThrowTypeError(
+          env, "expected pooled(guardPoint: string, policyName: string)");
+    }
+    return Napi::Number::New(env, static_cast<double>(table_->Pooled(where)));
+  }
+
+  // Arguments 0 and 1 as a pool key: strings without NUL.
+  static bool PoolKeyArg(const Napi::CallbackInfo& info, std::string* out) {
+    if (!info[0].IsString() || !info[1].IsString()) return false;
+    std::string gp = info[0].As<Napi::String>().Utf8Value();
+    std::string policy = info[1].As<Napi::String>().Utf8Value();
+    if (gp.find('\0') != std::string::npos ||
+        policy.find('\0') != std::string::npos)
+      return false;
+    *out = PoolKey(gp, policy);
+    return true;
   }
 
   // takeTouched() -> Buffer: the MACs (32 bytes each) of the entries that

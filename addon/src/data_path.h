@@ -8,11 +8,13 @@
 #include <napi.h>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <deque>
 #include <unordered_map>
 
 #include "crypt_codec.h"
@@ -36,7 +38,10 @@ struct FileKeys {
 // Thread-safe.
 class CipherTable {
  public:
-  explicit CipherTable(size_t capacity) : capacity_(capacity) {}
+  // Ready-made headers older than `pool_max_age` are not handed out: a key
+  // rotated since is in use for new files that much later at most.
+  CipherTable(size_t capacity, std::chrono::milliseconds pool_max_age)
+      : capacity_(capacity), pool_max_age_(pool_max_age) {}
   // False when the header's reserved area is not zero (an entry with its
   // MAC is dropped then) or the table is full.
   bool Add(const uint8_t* header, const uint8_t* xts, const uint8_t* tail);
@@ -52,17 +57,36 @@ class CipherTable {
   // these files as recently used.
   std::string TakeTouched();
 
+  // Keep `header` (4096 bytes, its keys already added) for a new file of
+  // `where` (guard point and policy name, PoolKey); false when that pool
+  // holds kMaxPooled already.
+  bool Stock(const std::string& where, const uint8_t* header);
+  // A header for `where` made at most pool_max_age ago, into `out`.
+  bool TakeHeader(const std::string& where, uint8_t* out);
+  size_t Pooled(const std::string& where);
+  static constexpr size_t kMaxPooled = 256;
+
  private:
+  struct ReadyHeader {
+    std::unique_ptr<uint8_t[]> header;
+    std::chrono::steady_clock::time_point made;
+  };
   struct Entry {
     std::array<uint8_t, 128> fields;
     std::shared_ptr<const FileKeys> keys;
     bool touched = false;
   };
   const size_t capacity_;
+  const std::chrono::milliseconds pool_max_age_;
   std::mutex mu_;
+  std::unordered_map<std::string, std::deque<ReadyHeader>> pools_;
   std::unordered_map<std::string, Entry> entries_;  // by MAC
   std::string touched_;  // MACs, in the order first touched
 };
+
+// The pool of a guard point and policy name, as a NEW_HEADER names them.
+std::string PoolKey(const std::string& guard_point,
+                    const std::string& policy_name);
 
 enum class Served {
   kNo,      // not a data request for a registered file: the agent's
@@ -71,7 +95,10 @@ enum class Served {
 };
 
 // Answer the CRYPT_REQ whose attributes are [attrs, attrs + len) from
-// `table`: its units are transformed where they are. On kYes and kFailed
+// `table`: a NEW_HEADER with a ready-made header of its guard point and
+// policy, an OPEN_HEADER of a whole header in the table with success, an
+// ENCRYPT or DECRYPT of a file in the table with its units transformed
+// where they are. On kYes and kFailed
 // `request_id` is the request's. On kFailed the units may be half-done
 // and the request must be failed, not retried.
 Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,

@@ -10,9 +10,9 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
+#include <mutex>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -26,14 +26,94 @@ namespace tk {
 namespace {
 
 // The hashes the format uses: SHA-512 for keys, SHA-256 for the header
-// MAC (and the RFC 5869 test vectors).
+// MAC (and the RFC 5869 test vectors). Fetched once: OpenSSL 3 otherwise
+// looks each one up by name on every use, which under emulation cost more
+// than the hashing of a file's keys.
+const EVP_MD* Fetched(int which) {
+  static std::once_flag once;
+  static EVP_MD* digests[2] = {nullptr, nullptr};
+  std::call_once(once, [] {
+    digests[0] = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    digests[1] = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  });
+  return digests[which];
+}
+
 const EVP_MD* Digest(Napi::Value v) {
   if (!v.IsString()) return nullptr;
   std::string name = v.As<Napi::String>().Utf8Value();
-  if (name == "sha256") return EVP_sha256();
-  if (name == "sha512") return EVP_sha512();
+  if (name == "sha256") return Fetched(0);
+  if (name == "sha512") return Fetched(1);
   return nullptr;
 }
+
+// HMAC (RFC 2104) keyed once: the hash states after the inner and the
+// outer padded key, copied for each message. HKDF's expand step MACs
+// several messages under one key; each then costs two hash finals.
+class KeyedHmac {
+ public:
+  KeyedHmac() = default;
+  KeyedHmac(const KeyedHmac&) = delete;
+  KeyedHmac& operator=(const KeyedHmac&) = delete;
+  ~KeyedHmac() {
+    // Freeing a digest context wipes its state.
+    EVP_MD_CTX_free(inner_);
+    EVP_MD_CTX_free(outer_);
+    EVP_MD_CTX_free(work_);
+  }
+
+  bool Init(const EVP_MD* md, const uint8_t* key, size_t key_len) {
+    constexpr size_t kMaxBlock = 128;
+    int block_size = md == nullptr ? 0 : EVP_MD_get_block_size(md);
+    if (block_size <= 0 || static_cast<size_t>(block_size) > kMaxBlock)
+      return false;
+    size_t block = static_cast<size_t>(block_size);
+    uint8_t k0[kMaxBlock] = {};
+    unsigned int n = 0;
+    bool ok = true;
+    if (key_len > block) {
+      ok = EVP_Digest(key, key_len, k0, &n, md, nullptr) == 1;
+    } else if (key_len > 0) {
+      std::memcpy(k0, key, key_len);
+    }
+    inner_ = EVP_MD_CTX_new();
+    outer_ = EVP_MD_CTX_new();
+    work_ = EVP_MD_CTX_new();
+    uint8_t pad[kMaxBlock];
+    ok = ok && inner_ != nullptr && outer_ != nullptr && work_ != nullptr;
+    for (int round = 0; ok && round < 2; round++) {
+      uint8_t x = round == 0 ? 0x36 : 0x5c;
+      EVP_MD_CTX* ctx = round == 0 ? inner_ : outer_;
+      for (size_t i = 0; i < block; i++) pad[i] = k0[i] ^ x;
+      ok = EVP_DigestInit_ex(ctx, md, nullptr) == 1 &&
+           EVP_DigestUpdate(ctx, pad, block) == 1;
+    }
+    OPENSSL_cleanse(k0, sizeof(k0));
+    OPENSSL_cleanse(pad, sizeof(pad));
+    size_ = static_cast<size_t>(EVP_MD_get_size(md));
+    return ok;
+  }
+
+  // HMAC of [data, data + len) into `out` (the hash's size).
+  bool Mac(const uint8_t* data, size_t len, uint8_t* out) {
+    uint8_t inner[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, m = 0;
+    bool ok = EVP_MD_CTX_copy_ex(work_, inner_) == 1 &&
+              EVP_DigestUpdate(work_, data, len) == 1 &&
+              EVP_DigestFinal_ex(work_, inner, &n) == 1 &&
+              EVP_MD_CTX_copy_ex(work_, outer_) == 1 &&
+              EVP_DigestUpdate(work_, inner, n) == 1 &&
+              EVP_DigestFinal_ex(work_, out, &m) == 1 && m == size_;
+    OPENSSL_cleanse(inner, sizeof(inner));
+    return ok;
+  }
+
+ private:
+  EVP_MD_CTX* inner_ = nullptr;
+  EVP_MD_CTX* outer_ = nullptr;
+  EVP_MD_CTX* work_ = nullptr;
+  size_t size_ = 0;
+};
 
 // An empty Buffer may have no memory at all; OpenSSL refuses a null key
 // even of length 0, so empty inputs point here instead.
@@ -88,10 +168,9 @@ Napi::Value HmacCall(const Napi::CallbackInfo& info) {
   size_t size = static_cast<size_t>(EVP_MD_get_size(md));
   Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, size);
   if (env.IsExceptionPending() || out.IsEmpty()) return env.Undefined();
-  unsigned int written = 0;
-  if (HMAC(md, key, static_cast<int>(key_len), data, data_len, out.Data(),
-           &written) == nullptr ||
-      written != size) {
+  KeyedHmac hmac;
+  if (!hmac.Init(md, key, key_len) || !hmac.Mac(data, data_len, out.Data())) {
+    OPENSSL_cleanse(out.Data(), out.Length());
     return OpenSslFailure(env, "HMAC");
   }
   return out;
@@ -189,11 +268,18 @@ Napi::Value HkdfCall(const Napi::CallbackInfo& info) {
   // RFC 5869 2.2: PRK = HMAC(salt, IKM); an empty salt is hash_len zero
   // bytes, which HMAC pads to the same key.
   Secret prk(hash_len);
-  unsigned int written = 0;
-  if (HMAC(md, salt, static_cast<int>(salt_len), ikm, ikm_len, prk.data(),
-           &written) == nullptr ||
-      written != hash_len) {
-    return OpenSslFailure(env, "HKDF extract");
+  {
+    KeyedHmac extract;
+    if (!extract.Init(md, salt, salt_len) ||
+        !extract.Mac(ikm, ikm_len, prk.data())) {
+      wipe_made();
+      return OpenSslFailure(env, "HKDF extract");
+    }
+  }
+  KeyedHmac expand;
+  if (!expand.Init(md, prk.data(), hash_len)) {
+    wipe_made();
+    return OpenSslFailure(env, "HKDF expand");
   }
   Secret message(hash_len + kMaxInfo + 1);
   Secret block(hash_len);
@@ -207,9 +293,7 @@ Napi::Value HkdfCall(const Napi::CallbackInfo& info) {
       std::memcpy(m, block.data(), previous);
       if (o.info_len) std::memcpy(m + previous, o.info, o.info_len);
       m[previous + o.info_len] = static_cast<uint8_t>(n);
-      if (HMAC(md, prk.data(), static_cast<int>(hash_len), m,
-               previous + o.info_len + 1, block.data(), &written) == nullptr ||
-          written != hash_len) {
+      if (!expand.Mac(m, previous + o.info_len + 1, block.data())) {
         wipe_made();
         return OpenSslFailure(env, "HKDF expand");
       }

@@ -26,13 +26,31 @@ export interface CryptHandlerDeps {
   logger: Logger;
   /** Where task details for audit records are read; /proc by default. */
   procRoot?: string;
+  /** Where headers for new files are made ahead (the addon's table); none: every NEW_HEADER here. */
+  pool?: HeaderPool;
+  /** Changes whenever the key store or the cache is reset: headers made before then are not pooled. */
+  epoch?: () => number;
 }
+
+/** Ready-made headers for new files, by guard point and policy name. */
+export interface HeaderPool {
+  stock(guardPoint: string, policyName: string, header: Buffer): boolean;
+  pooled(guardPoint: string, policyName: string): number;
+}
+
+/**
+ * Headers made ahead for a guard point whose key rules give every new file
+ * the same key: the addon answers that many NEW_HEADERs without the agent,
+ * and the one after finds the pool empty and comes here to refill it.
+ */
+export const HEADER_POOL_BATCH = 32;
 
 /** Runs of at least this many bytes (8 data units) are transformed on a libuv pool thread. */
 export const POOL_MIN_BYTES = 8 * 4096;
 
 /** Build the handler given to KernelChannel.onCrypt. */
 export function createCryptHandler(deps: CryptHandlerDeps): (request: CryptRequest) => Promise<void> {
+  const refilling = new Set<string>();
   return async (request) => {
     let reply: CryptReply;
     // Header requests come once per file: worth a debug line. Data
@@ -46,6 +64,7 @@ export function createCryptHandler(deps: CryptHandlerDeps): (request: CryptReque
     }
     try {
       reply = await serve(request, deps);
+      if (request.op === 'NEW_HEADER' && deps.pool !== undefined) scheduleRefill(request, deps, deps.pool, refilling);
     } catch (err) {
       const failure = classify(err);
       reply = { id: request.id, status: statusFor(failure.reason), reason: failure.reason };
@@ -114,6 +133,43 @@ async function newHeader(request: CryptRequest, deps: CryptHandlerDeps): Promise
     const { header, cipher } = createFileCipher(key);
     deps.cache.put(header, cipher);
     return header;
+  } finally {
+    key.material.fill(0);
+  }
+}
+
+// After the reply: make the next HEADER_POOL_BATCH headers of this guard
+// point, when its key rules give every path the same key. The key choice
+// and the epoch are read together in one turn, after any reload has swapped
+// both; a reset while the key is fetched stops the stocking.
+function scheduleRefill(request: CryptRequest, deps: CryptHandlerDeps, pool: HeaderPool, refilling: Set<string>): void {
+  const { guardPoint, policyName } = request;
+  const where = `${guardPoint}\0${policyName}`;
+  if (refilling.has(where)) return;
+  refilling.add(where);
+  setImmediate(() => {
+    void refill(guardPoint, policyName, deps, pool).finally(() => refilling.delete(where));
+  });
+}
+
+async function refill(guardPoint: string, policyName: string, deps: CryptHandlerDeps, pool: HeaderPool): Promise<void> {
+  const choice = deps.snapshot().engine.pathFreeKey?.(guardPoint, policyName) ?? null;
+  const epoch = deps.epoch?.() ?? 0;
+  const want = HEADER_POOL_BATCH - pool.pooled(guardPoint, policyName);
+  if (choice === null || choice.keyName === null || want <= 0) return;
+  let key: KeyMaterial;
+  try {
+    key = await fetchKey(deps, choice.keyName);
+  } catch (err) {
+    deps.logger.warn('headers for new files not made ahead', { guardPoint, policy: choice.policy, error: (err as Error).message });
+    return;
+  }
+  try {
+    for (let i = 0; i < want && (deps.epoch?.() ?? 0) === epoch; i++) {
+      const { header, cipher } = createFileCipher(key);
+      deps.cache.put(header, cipher);
+      if (!pool.stock(guardPoint, policyName, header)) break;
+    }
   } finally {
     key.material.fill(0);
   }

@@ -21,6 +21,8 @@ type KeyOpener = (config: Config) => Promise<KeyProvider> | KeyProvider;
 export class DataPath {
   readonly cache: CipherCache;
   private keys: KeyProvider | null = null;
+  // Bumped at every reset of the key store and the cache.
+  private epoch = 0;
 
   /** `table`: where the channel finds the keys of open files; null keeps every request in the agent. */
   constructor(
@@ -37,7 +39,9 @@ export class DataPath {
     this.closeKeys();
     this.keys = next;
     // Cached ciphers were opened under the previous key store: a key
-    // removed from the store must stop working at the reload.
+    // removed from the store must stop working at the reload. Headers
+    // made ahead go with them (the table's pools are cleared too).
+    this.epoch += 1;
     this.cache.clear();
   }
 
@@ -48,7 +52,11 @@ export class DataPath {
     audit: AuditSink;
     procRoot: string;
   }): (request: CryptRequest) => Promise<void> {
-    return createCryptHandler({ ...deps, keys: () => this.keys, cache: this.cache, logger: this.log });
+    return createCryptHandler({
+      ...deps, keys: () => this.keys, cache: this.cache, logger: this.log,
+      ...(this.table === null ? {} : { pool: this.table }),
+      epoch: () => this.epoch,
+    });
   }
 
   /**
@@ -70,6 +78,7 @@ export class DataPath {
 
   /** Dispose every cipher and close the key store. */
   close(): void {
+    this.epoch += 1;
     this.cache.clear();
     this.closeKeys();
   }

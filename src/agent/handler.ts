@@ -15,6 +15,8 @@ export interface DecisionEngine {
   decide(request: PolicyRequest): PolicyDecision;
   /** The key rules' key for a new file (the data path); absent: no key rules at all. */
   keyChoice?(guardPoint: string, policyName: string, path: string): KeyChoice;
+  /** The key every new file of the guard point gets whatever its path, or null (see pathFreeKeyChoice). */
+  pathFreeKey?(guardPoint: string, policyName: string): KeyChoice | null;
 }
 
 /** Where audit records go. */

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load';
 import type { Config } from '../config/types';
 import { openStore } from '../keys/store-location';
 import { compilePolicy } from '../policy/compile';
-import { decide, keyChoiceFor } from '../policy/decide';
+import { decide, keyChoiceFor, pathFreeKeyChoice } from '../policy/decide';
 import { GetentResolver } from '../policy/resolver';
 import type { AgentDeps } from './daemon';
 import type { DecisionEngine } from './handler';
@@ -38,6 +38,7 @@ function compileEngine(config: Config, resolver: GetentResolver): DecisionEngine
     needsSignatures: compiled.needsExeSha256,
     decide: (request) => decide(compiled, request),
     keyChoice: (guardPoint, policyName, path) => keyChoiceFor(compiled, guardPoint, policyName, path),
+    pathFreeKey: (guardPoint, policyName) => pathFreeKeyChoice(compiled, guardPoint, policyName),
   };
 }
 

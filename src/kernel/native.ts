@@ -125,6 +125,14 @@ export interface NativeCipherTable {
   clear(): void;
   /** The MACs (32 bytes each, concatenated) of entries that answered a request since the last call. */
   takeTouched(): Buffer;
+  /**
+   * Keep a ready-made header (its cipher already added) for a new file of
+   * this guard point and policy name: the addon answers a NEW_HEADER with
+   * it. False when that pool is full.
+   */
+  stock(guardPoint: string, policyName: string, header: Buffer): boolean;
+  /** Ready-made headers waiting for this guard point and policy name (expired ones included). */
+  pooled(guardPoint: string, policyName: string): number;
 }
 
 /** What the test entry point codec.serveCryptMessage reports. */
@@ -199,7 +207,8 @@ export interface NativeAddon {
     onEvent: (fault: NativeFault) => void,
     onCrypt?: (request: NativeCryptRequest) => void,
   ) => NativeChannel;
-  CipherTable: new (capacity: number) => NativeCipherTable;
+  /** `poolMaxAgeMs` (default 2000): ready-made headers older than this are not handed out. */
+  CipherTable: new (capacity: number, poolMaxAgeMs?: number) => NativeCipherTable;
   constants: NativeConstants;
   codec: {
     encodeRegister(v: NativeRegister): Buffer;

@@ -172,3 +172,15 @@ export function keyChoiceFor(compiled: CompiledConfig, guardPoint: string, polic
   markResource(index, marks, generation, target, false);
   return { policy: policy.name, keyName: keyFor(policy, { target, exe: null, marks, generation }) };
 }
+
+/**
+ * The key every new file of this guard point gets whatever its path: the
+ * policy's first key rule covers all resources and names a key. Null when
+ * the choice depends on the path, or no file gets a key.
+ */
+export function pathFreeKeyChoice(compiled: CompiledConfig, guardPoint: string, policyName: string): KeyChoice | null {
+  const policy = compiled.guardPoints.get(guardPoint) ?? compiled.policies.get(policyName);
+  const first = policy?.keyRules[0];
+  if (policy === undefined || first === undefined || first.resourceSet >= 0 || first.key === null) return null;
+  return { policy: policy.name, keyName: first.key };
+}

@@ -3,7 +3,7 @@
 export { BROWSING_ACTIONS, COARSE_ACTIONS, expandActions, FINE_ACTIONS, isCoarseAction, isFineAction } from './actions';
 export { compilePolicy, type CompileOptions } from './compile';
 export type { CompiledConfig, CompiledPolicy, CompiledRule } from './compiled';
-export { decide, keyChoiceFor, type KeyChoice } from './decide';
+export { decide, keyChoiceFor, pathFreeKeyChoice, type KeyChoice } from './decide';
 export { explainDecision, type RuleExplanation } from './explain';
 export { findGuardPoint, type GuardPointMatch } from './guard-points';
 export { GetentResolver, StaticResolver, type GroupEntry, type NssResolver, type UserEntry } from './resolver';

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from '../../src/agent/daemon';
 import { parseHeader } from '../../src/crypto';
+import { HEADER_POOL_BATCH } from '../../src/agent/crypt-handler';
 import { loadAddon, type NativeCipherTable } from '../../src/kernel/native';
 import type { CryptRequest } from '../../src/kernel/types';
 import { memoryProvider, pattern, testOnlyKey } from '../crypto/helpers';
@@ -141,4 +142,39 @@ describe('the addon answers the data requests of files the agent opened', () => 
     expect([table.size, codec.serveCryptMessage(table, message(request)).served]).toEqual([0, 'no']);
     await agent.stop(false);
   });
+});
+
+test('headers made ahead reach the addon, which answers the next NEW_HEADERs; a reload drops them', async () => {
+  world.deps.compile = () => ({
+    needsSignatures: false,
+    decide: () => world.decide('p1'),
+    keyChoice: () => ({ policy: 'p1', keyName: 'k1' }),
+    pathFreeKey: () => ({ policy: 'p1', keyName: 'k1' }),
+  });
+  const { codec, constants } = loadAddon();
+  const { agent } = await started();
+  const table = world.dataTable as NativeCipherTable;
+  world.crypt(newHeader(1));
+  await settle();
+  await new Promise((r) => setTimeout(r, 200));
+  expect(table.pooled(gp1, 'p1')).toBe(HEADER_POOL_BATCH);
+  const request = genlMessage(0x21, constants.commands.CRYPT_REQ, [
+    attr(constants.attributes.CRYPT_REQ, codec.encodeCryptReq({ requestId: 9, op: constants.cryptOps.NEW_HEADER, pid: 0, uid: 0, inode: 5n, firstUnit: 0n, length: 0, reserved: 0 })),
+    attr(constants.attributes.GUARD_POINT, cstr(gp1)), attr(constants.attributes.PATH, cstr('/b')), attr(constants.attributes.POLICY_NAME, cstr('p1')),
+  ]);
+  const served = codec.serveCryptMessage(table, request);
+  expect(served.served).toBe('yes');
+  // The reply's header attribute: the last 4096 bytes of the message.
+  const header = (served.reply as Buffer).subarray(-4096);
+  expect(parseHeader(header).keyVersion).toBe(3);
+  // Its cipher is in the table: the file's first data is served there too.
+  const data: CryptRequest = { ...newHeader(10), op: 'ENCRYPT', header, length: 4096, data: pattern(4096, 23) };
+  const units = genlMessage(0x21, constants.commands.CRYPT_REQ, [
+    attr(constants.attributes.CRYPT_REQ, codec.encodeCryptReq({ requestId: 10, op: constants.cryptOps.ENCRYPT, pid: 0, uid: 0, inode: 5n, firstUnit: 0n, length: 4096, reserved: 0 })),
+    attr(constants.attributes.FILE_HEADER, header), attr(constants.attributes.GUARD_POINT, cstr(gp1)), attr(constants.attributes.DATA, data.data as Buffer),
+  ]);
+  expect(codec.serveCryptMessage(table, units).served).toBe('yes');
+  await agent.reload(await agent.prepare(join(world.dir, 'config.yaml')));
+  expect([table.pooled(gp1, 'p1'), codec.serveCryptMessage(table, request).served]).toEqual([0, 'no']);
+  await agent.stop(false);
 });

@@ -107,10 +107,6 @@ describe('requests left to the agent, untouched', () => {
     }],
     ['a run past the last unit index', () => [tableWith(file), message('ENCRYPT', file.header, MAX_UNIT_INDEX, plain)]],
     ['a malformed request (units short of its length)', () => [tableWith(file), message('ENCRYPT', file.header, 0, plain, { length: 3 * U })]],
-    ['an OPEN_HEADER', () => [tableWith(file), genlMessage(FAMILY, constants.commands.CRYPT_REQ, [
-      attr(A.CRYPT_REQ, codec.encodeCryptReq({ requestId: 5, op: OP.OPEN_HEADER, pid: 1, uid: 0, inode: 1n, firstUnit: 0n, length: U, reserved: 0 })),
-      attr(A.FILE_HEADER, file.header), attr(A.GUARD_POINT, cstr('/gp')), attr(A.PATH, cstr('/f')),
-    ])]],
   ];
   test.each(cases)('%s', (_name, make) => {
     const [table, msg] = make();
@@ -269,5 +265,85 @@ describe('hostile callers of the addon', () => {
       },
     };
     expect(() => codec.encodeCryptReplyMessage(FAMILY, reply)).toThrow('expected `header` to be a Buffer of 4096 to 4096 bytes');
+  });
+});
+
+describe('NEW_HEADER answered from the pool of ready-made headers', () => {
+  const newHeaderMessage = (guardPoint = '/gp', policyName = 'pol', requestId = 61): Buffer =>
+    genlMessage(FAMILY, constants.commands.CRYPT_REQ, [
+      attr(A.CRYPT_REQ, codec.encodeCryptReq({ requestId, op: OP.NEW_HEADER, pid: 1, uid: 0, inode: 9n, firstUnit: 0n, length: 0, reserved: 0 })),
+      attr(A.GUARD_POINT, cstr(guardPoint)), attr(A.PATH, cstr('/new.txt')), attr(A.POLICY_NAME, cstr(policyName)),
+    ]);
+  const headerReply = (header: Buffer, requestId = 61): Buffer =>
+    codec.encodeCryptReplyMessage(FAMILY, { requestId, status: 0, reason: constants.cryptReasons.NONE, header });
+
+  test('oldest first, once each, for its own guard point and policy only', () => {
+    const table = new CipherTable(8);
+    const [a, b] = [newFile(), newFile()];
+    expect([table.stock('/gp', 'pol', a.header), table.stock('/gp', 'pol', b.header), table.pooled('/gp', 'pol')]).toEqual([true, true, 2]);
+    expect(codec.serveCryptMessage(table, newHeaderMessage('/gp', 'other')).served).toBe('no');
+    expect(codec.serveCryptMessage(table, newHeaderMessage('/gp2', 'pol')).served).toBe('no');
+    expect(codec.serveCryptMessage(table, newHeaderMessage())).toEqual({ served: 'yes', requestId: 61, reply: headerReply(a.header) });
+    expect(codec.serveCryptMessage(table, newHeaderMessage('/gp', 'pol', 62)).reply?.equals(headerReply(b.header, 62))).toBe(true);
+    expect([codec.serveCryptMessage(table, newHeaderMessage()).served, table.pooled('/gp', 'pol')]).toEqual(['no', 0]);
+  });
+
+  test('a header older than the pool age is not handed out', async () => {
+    const table = new CipherTable(8, 0);
+    table.stock('/gp', 'pol', newFile().header);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(codec.serveCryptMessage(table, newHeaderMessage()).served).toBe('no');
+    expect(table.pooled('/gp', 'pol')).toBe(0);
+  });
+
+  test('clear empties the pools; a pool holds at most 256', () => {
+    const table = new CipherTable(8);
+    const header = newFile().header;
+    const results = Array.from({ length: 257 }, () => table.stock('/gp', 'pol', header));
+    expect([results.filter(Boolean).length, results[256], table.pooled('/gp', 'pol')]).toEqual([256, false, 256]);
+    table.clear();
+    expect([table.pooled('/gp', 'pol'), codec.serveCryptMessage(table, newHeaderMessage()).served]).toEqual([0, 'no']);
+  });
+
+  test.each([
+    ['a NUL in the guard point', ['/g\0p', 'pol', Buffer.alloc(4096)]],
+    ['a short header', ['/gp', 'pol', Buffer.alloc(100)]],
+    ['a number for the policy', ['/gp', 7, Buffer.alloc(4096)]],
+  ])('stock refuses %s', (_name, args) => {
+    const table = new CipherTable(1) as unknown as { stock: (...a: unknown[]) => boolean };
+    expect(() => table.stock(...args)).toThrow('expected stock(guardPoint: string, policyName: string, header: 4096-byte Buffer)');
+  });
+
+  test.each([-1, 1.5, 60001, 'x'])('pool age %p is refused', (age) => {
+    const make = CipherTable as unknown as new (c: number, a: unknown) => unknown;
+    expect(() => new make(1, age)).toThrow('expected a pool age from 0 to 60000 ms');
+  });
+});
+
+describe('OPEN_HEADER of a file the agent already opened', () => {
+  const openMessage = (header: Buffer, length = U): Buffer => genlMessage(FAMILY, constants.commands.CRYPT_REQ, [
+    attr(A.CRYPT_REQ, codec.encodeCryptReq({ requestId: 71, op: OP.OPEN_HEADER, pid: 1, uid: 0, inode: 9n, firstUnit: 0n, length, reserved: 0 })),
+    attr(A.FILE_HEADER, header), attr(A.GUARD_POINT, cstr('/gp')), attr(A.PATH, cstr('/f')),
+  ]);
+
+  test('a whole header in the table is answered with success alone', () => {
+    const file = newFile();
+    expect(codec.serveCryptMessage(tableWith(file), openMessage(file.header))).toEqual({
+      served: 'yes', requestId: 71, reply: codec.encodeCryptReplyMessage(FAMILY, { requestId: 71, status: 0, reason: constants.cryptReasons.NONE }),
+    });
+  });
+
+  test.each([
+    ['a header not in the table', (h: Buffer) => [new CipherTable(1), openMessage(h)] as const],
+    ['a file shorter than its header (the agent says NOT_ENCRYPTED)', (h: Buffer, t: NativeCipherTable) => [t, openMessage(h, 100)] as const],
+    ['a header differing in one byte', (h: Buffer, t: NativeCipherTable) => {
+      const other = Buffer.from(h);
+      other[OFFSET.nonce] ^= 1;
+      return [t, openMessage(other)] as const;
+    }],
+  ])('%s goes to the agent', (_name, make) => {
+    const file = newFile();
+    const [table, msg] = make(file.header, tableWith(file));
+    expect(codec.serveCryptMessage(table, msg)).toEqual({ served: 'no' });
   });
 });

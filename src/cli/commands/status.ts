@@ -19,12 +19,13 @@ interface GuardPointStatus {
   mounted: boolean;
 }
 
-// Files whose keys the data path holds, and how many data requests the
-// addon answered without the agent's JavaScript.
+// Files whose keys the data path holds, and how many crypt requests (new
+// headers from the pool, data units) the addon answered without the
+// agent's JavaScript.
 function dataPathLine(dataPath: unknown): string[] {
   const d = dataPath as { filesOpen?: unknown; servedInAddon?: unknown } | undefined;
   if (d === undefined) return [];
-  return [`data path: ${String(d.filesOpen)} files open, ${String(d.servedInAddon)} data requests answered in the addon`];
+  return [`data path: ${String(d.filesOpen)} files open, ${String(d.servedInAddon)} requests answered in the addon`];
 }
 
 function formatAgent(reply: Record<string, unknown>): string {

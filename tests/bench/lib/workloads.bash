@@ -169,13 +169,18 @@ db_run() {
 run_workloads() {
 	local rep=$1 setup=$2 dir=$3
 	if dd_rw "$rep" "$setup" "$dir"; then
-		fio_iops "$rep" "$setup" "$dir/dd.bin" randread fio-randread
-		fio_iops "$rep" "$setup" "$dir/dd.bin" randwrite fio-randwrite --end_fsync=1
+		# fio works on random data of the same size: dd's file is zeros,
+		# which Takakrypt stores as zeros without encrypting them.
+		rm -f "$dir/dd.bin"
+		head -c "$((DD_COUNT * DD_BS))" /dev/urandom >"$dir/fio.bin"
+		sync
+		fio_iops "$rep" "$setup" "$dir/fio.bin" randread fio-randread
+		fio_iops "$rep" "$setup" "$dir/fio.bin" randwrite fio-randwrite --end_fsync=1
 	else
 		row "$rep" "$setup" fio-randread IOPS failed
 		row "$rep" "$setup" fio-randwrite IOPS failed
 	fi
-	rm -f "$dir/dd.bin"
+	rm -f "$dir/dd.bin" "$dir/fio.bin"
 	sync
 	tree_ops "$rep" "$setup" "$dir"
 	[ "$DB_SECONDS" = 0 ] || db_run "$rep" "$setup" "$dir"

@@ -112,7 +112,7 @@ start_real_agent
 for n in "${names[@]}"; do same "$n" "after remount"; done
 # Those reads went to a fresh agent: each file's header was opened by the
 # agent, then its data units decrypted by the addon on its own.
-served=$(tk status --config "$CONFIG" | sed -nE 's/^data path: [0-9]+ files open, ([0-9]+) data requests answered in the addon$/\1/p')
+served=$(tk status --config "$CONFIG" | sed -nE 's/^data path: [0-9]+ files open, ([0-9]+) requests answered in the addon$/\1/p')
 check "data requests answered in the addon after the remount" "yes" "$([ "${served:-0}" -gt 0 ] && echo yes || echo "no (status said '${served}')")"
 
 # The stored form: magic, header + plaintext size, no marker in clear.

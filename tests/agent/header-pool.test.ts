@@ -1,0 +1,126 @@
+// Headers made ahead: after a NEW_HEADER the handler fills the pool of its
+// guard point and policy, when every path gets the same key, with headers
+// under the key's latest version whose ciphers the cache already holds.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CipherCache } from '../../src/agent/cipher-cache';
+import { createCryptHandler, HEADER_POOL_BATCH, type HeaderPool } from '../../src/agent/crypt-handler';
+import type { DecisionEngine } from '../../src/agent/handler';
+import { parseHeader } from '../../src/crypto';
+import type { CryptReply, CryptRequest } from '../../src/kernel/types';
+import { LocalKeyStore } from '../../src/keys/local-store';
+import type { KeyProvider } from '../../src/keys/provider';
+import { compilePolicy } from '../../src/policy/compile';
+import { keyChoiceFor, pathFreeKeyChoice } from '../../src/policy/decide';
+import { config, GUARD_POINT, keyRule, resolver, resourceSet, rule } from '../policy/helpers';
+import { memoryLogger } from './fakes';
+
+function engineWith(keyRules: ReturnType<typeof keyRule>[]): DecisionEngine {
+  const compiled = compilePolicy(config({
+    rules: [rule({ effects: ['permit', 'applykey'] })],
+    resourceSets: [resourceSet('db', [['/', '*.db', true]])],
+    keyRules,
+  }), resolver);
+  return {
+    needsSignatures: false,
+    decide: () => { throw new Error('not used'); },
+    keyChoice: (gp, policyName, path) => keyChoiceFor(compiled, gp, policyName, path),
+    pathFreeKey: (gp, policyName) => pathFreeKeyChoice(compiled, gp, policyName),
+  };
+}
+
+interface PoolWorld {
+  stocked: Array<[string, string, Buffer]>;
+  replies: CryptReply[];
+  cache: CipherCache;
+  epoch: { value: number };
+  handle: (r: CryptRequest) => Promise<void>;
+  /** Resolves once the refill scheduled by the last request has run. */
+  refilled: () => Promise<void>;
+}
+
+async function poolWorld(engine: DecisionEngine, options: { full?: boolean; onGetKey?: () => void } = {}): Promise<PoolWorld> {
+  const dir = mkdtempSync(join(tmpdir(), 'tk-pool-'));
+  const store = await LocalKeyStore.openOrCreate({ path: join(dir, 'keys') });
+  await store.createKey('k1');
+  await store.rotateKey('k1');
+  const keys: KeyProvider = {
+    getKey: (name, version) => { options.onGetKey?.(); return store.getKey(name, version); },
+    list: () => store.list(),
+  };
+  const world: PoolWorld = {
+    stocked: [], replies: [], cache: new CipherCache(64), epoch: { value: 1 },
+    handle: (r) => handler(r),
+    refilled: () => new Promise((resolve) => setImmediate(() => setTimeout(resolve, 50))),
+  };
+  const pool: HeaderPool = {
+    stock: (gp, policy, header) => { world.stocked.push([gp, policy, Buffer.from(header)]); return true; },
+    pooled: () => (options.full ? HEADER_POOL_BATCH : 0),
+  };
+  const snapshot = { engine, cacheTtlMs: 0 };
+  const handler = createCryptHandler({
+    snapshot: () => snapshot, keys: () => keys, answer: (reply) => { world.replies.push(reply); },
+    audit: { record: () => undefined }, cache: world.cache, logger: memoryLogger('info').logger,
+    procRoot: join(dir, 'proc'), pool, epoch: () => world.epoch.value,
+  });
+  return world;
+}
+
+const newHeader = (over: Partial<CryptRequest> = {}): CryptRequest => ({
+  id: 3, op: 'NEW_HEADER', pid: 0, uid: 1000, inode: '77', firstUnit: 0, length: 0,
+  guardPoint: GUARD_POINT, path: '/a/b.txt', policyName: 'p', ...over,
+});
+
+test('one key for every path: a batch of headers under its latest version, their ciphers cached', async () => {
+  const world = await poolWorld(engineWith([keyRule(null, 'k1')]));
+  await world.handle(newHeader());
+  expect(world.replies.map((r) => r.status)).toEqual([0]);
+  await world.refilled();
+  expect(world.stocked).toHaveLength(HEADER_POOL_BATCH);
+  const headers = world.stocked.map(([gp, policy, header]) => {
+    expect([gp, policy]).toEqual([GUARD_POINT, 'p']);
+    const parsed = parseHeader(header);
+    expect([parsed.keyName, parsed.keyVersion]).toEqual(['k1', 2]);
+    expect(world.cache.get(header)).toBeDefined();
+    return header.toString('hex');
+  });
+  // Every one a new file: no nonce (hence no header) twice.
+  expect(new Set([...headers, (world.replies[0].header as Buffer).toString('hex')]).size).toBe(HEADER_POOL_BATCH + 1);
+});
+
+test.each([
+  ['the key depends on the path', [keyRule('db', 'k1'), keyRule(null, 'k1')]],
+  ['no file gets a key', [keyRule(null, 'clear_key')]],
+])('%s: nothing is made ahead', async (_name, keyRules) => {
+  const world = await poolWorld(engineWith(keyRules));
+  await world.handle(newHeader({ path: '/x.db' }));
+  await world.refilled();
+  expect(world.stocked).toHaveLength(0);
+});
+
+test('a full pool is not added to', async () => {
+  const world = await poolWorld(engineWith([keyRule(null, 'k1')]), { full: true });
+  await world.handle(newHeader());
+  await world.refilled();
+  expect(world.stocked).toHaveLength(0);
+});
+
+test('a reset of the key store while the key is fetched stops the batch', async () => {
+  let world: PoolWorld | undefined;
+  let calls = 0;
+  world = await poolWorld(engineWith([keyRule(null, 'k1')]), {
+    // The second fetch is the refill's: a reload happens meanwhile.
+    onGetKey: () => { calls += 1; if (calls === 2 && world) world.epoch.value += 1; },
+  });
+  await world.handle(newHeader());
+  await world.refilled();
+  expect([calls, world.stocked.length]).toEqual([2, 0]);
+});
+
+test('a failed NEW_HEADER makes nothing ahead', async () => {
+  const world = await poolWorld(engineWith([keyRule(null, 'missing')]));
+  await world.handle(newHeader());
+  await world.refilled();
+  expect([world.replies[0].reason, world.stocked.length]).toEqual(['KEY_MISSING', 0]);
+});
