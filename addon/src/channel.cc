@@ -328,9 +328,7 @@ Napi::Value Channel::CryptReply(const Napi::CallbackInfo& info) {
   uint32_t id = 0;
   if (!CryptReplyFromJs(info[0].As<Napi::Object>(), &msg, &id))
     return env.Undefined();
-  size_t extra = 0;
-  for (const iovec& v : msg.parts) extra += v.iov_len;
-  msg.head.AddLength(extra);
+  msg.Seal();
   SentReply sent = {"CRYPT_REPLY", id};
   return Send(env, &msg.head, &msg.parts, &sent);
 }
@@ -426,20 +424,21 @@ void Channel::HandleMessage(const nlmsghdr* hdr) {
 
 // A data request for a file in the table is answered here, from the
 // receive buffer itself; any other request goes to JS.
-bool Channel::ServeInAddon(uint8_t* attrs, size_t len, std::string* failure) {
+// A request the table can answer is answered here, from the receive
+// buffer itself: kYes. kFailed: OpenSSL failed part-way, `failure` says
+// how. kNo: the request is the agent's.
+Served Channel::ServeInAddon(const CryptView& view, std::string* failure) {
   std::shared_ptr<CipherTable> table;
   {
     std::lock_guard<std::mutex> lock(data_mu_);
     table = data_table_;
   }
-  if (!table) return false;
+  if (!table) return Served::kNo;
   CryptReplyMessage reply(family_);
-  uint32_t id = 0;
-  if (ServeData(attrs, len, table.get(), &reply, &id, failure) != Served::kYes)
-    return false;
-  size_t extra = 0;
-  for (const iovec& v : reply.parts) extra += v.iov_len;
-  reply.head.AddLength(extra);
+  Served served = ServeParsed(view, table.get(), &reply, failure);
+  if (served != Served::kYes) return served;
+  reply.Seal();
+  uint32_t id = view.fixed.request_id;
   uint32_t seq = NextSeq();
   reply.head.SetSeq(seq);
   RememberReply(seq, {"CRYPT_REPLY", id});
@@ -451,7 +450,7 @@ bool Channel::ServeInAddon(uint8_t* attrs, size_t len, std::string* failure) {
   } else {
     served_in_addon_++;
   }
-  return true;
+  return Served::kYes;
 }
 
 void Channel::HandleCrypt(const nlmsghdr* hdr) {
@@ -459,19 +458,24 @@ void Channel::HandleCrypt(const nlmsghdr* hdr) {
   uint8_t* attrs = const_cast<uint8_t*>(
       static_cast<const uint8_t*>(NLMSG_DATA(hdr)) + GENL_HDRLEN);
   size_t len = hdr->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-  std::string failure;
-  if (ServeInAddon(attrs, len, &failure)) {
+  // Parsed once: the addon answers it, or the agent gets it.
+  CryptView view;
+  std::string why, failure;
+  bool ok = ParseCryptRequest(attrs, len, &view, &why);
+  Served served = ok ? ServeInAddon(view, &failure) : Served::kNo;
+  if (served == Served::kYes) {
     // Plaintext went in or came out: leave none in the buffer.
     explicit_bzero(attrs, len);
     return;
   }
   ChannelEvent* ev = new ChannelEvent(ChannelEvent::Kind::kCrypt);
-  std::string why;
-  if (DecodeCryptRequest(attrs, len, &ev->crypt, &why)) {
+  if (ok) {
+    TakeCryptRequest(view, &ev->crypt);
     // Set only when OpenSSL failed part-way in the addon: the agent then
     // fails the request.
     ev->crypt.failure = failure;
   } else {
+    if (view.fixed_read) ev->crypt.fixed = view.fixed;
     ev->kind = ChannelEvent::Kind::kFault;
     ev->fault = "malformed";
     ev->command = "CRYPT_REQ";

@@ -87,7 +87,7 @@ class Channel : public Napi::ObjectWrap<Channel> {
   void ReceiveLoop();
   void HandleMessage(const nlmsghdr* hdr);
   void HandleCrypt(const nlmsghdr* hdr);
-  bool ServeInAddon(uint8_t* attrs, size_t len, std::string* failure);
+  Served ServeInAddon(const CryptView& view, std::string* failure);
   uint32_t NextSeq();
   void RememberReply(uint32_t seq, const SentReply& reply);
   void DeliverFault(Napi::Env env, ChannelEvent* ev);

@@ -80,9 +80,6 @@ bool IsString(const NlAttr& a) {
   return strnlen(s, a.len) == a.len - 1;
 }
 
-void TakeString(const NlAttr* a, std::string* out) {
-  if (a != nullptr) out->assign(reinterpret_cast<const char*>(a->data), a->len - 1);
-}
 
 bool SortAttr(const NlAttr& a, const NlAttr** fixed, CryptView* s,
               std::string* why) {
@@ -254,21 +251,33 @@ bool ParseCryptRequest(const uint8_t* attrs, size_t len, CryptView* s,
          (!IsDataOp(f.op) || CheckUnits(*s, f.length, why));
 }
 
-bool DecodeCryptRequest(const uint8_t* attrs, size_t len, CryptRequest* out,
-                        std::string* why) {
-  CryptView s;
-  bool ok = ParseCryptRequest(attrs, len, &s, why);
-  if (s.fixed_read) out->fixed = s.fixed;
-  if (!ok) return false;
-  TakeString(s.guard_point, &out->guard_point);
-  TakeString(s.path, &out->path);
-  TakeString(s.policy_name, &out->policy_name);
+std::string AttrString(const NlAttr* a) {
+  if (a == nullptr) return std::string();
+  return std::string(reinterpret_cast<const char*>(a->data), a->len - 1);
+}
+
+void TakeCryptRequest(const CryptView& s, CryptRequest* out) {
+  out->fixed = s.fixed;
+  out->guard_point = AttrString(s.guard_point);
+  out->path = AttrString(s.path);
+  out->policy_name = AttrString(s.policy_name);
   if (s.header != nullptr) {
     out->header.reset(new uint8_t[TAKAKRYPT_FILE_HEADER_SIZE]);
     memcpy(out->header.get(), s.header->data, TAKAKRYPT_FILE_HEADER_SIZE);
   }
   if (IsDataOp(s.fixed.op)) out->data = GatherUnits(s);
-  return true;
+}
+
+bool DecodeCryptRequest(const uint8_t* attrs, size_t len, CryptRequest* out,
+                        std::string* why) {
+  CryptView s;
+  bool ok = ParseCryptRequest(attrs, len, &s, why);
+  if (ok) {
+    TakeCryptRequest(s, out);
+  } else if (s.fixed_read) {
+    out->fixed = s.fixed;
+  }
+  return ok;
 }
 
 namespace {

@@ -58,6 +58,12 @@ struct CryptView {
 bool ParseCryptRequest(const uint8_t* attrs, size_t len, CryptView* view,
                        std::string* why);
 
+// Copy a view that ParseCryptRequest accepted into `out`.
+void TakeCryptRequest(const CryptView& view, CryptRequest* out);
+
+// A checked string attribute without its NUL; "" when absent.
+std::string AttrString(const NlAttr* a);
+
 // Decode the attributes of a CRYPT_REQ. On failure returns false and says
 // why in `why`; `out->fixed.request_id` is set whenever the fixed part was
 // readable, so that the request can still be refused.
@@ -78,6 +84,8 @@ struct CryptReplyMessage {
   std::vector<iovec> parts;
   std::vector<nlattr> attr_headers;
   std::unique_ptr<uint8_t[]> owned;  // bytes a part points at, if any
+  // Count the parts in the header's length, once laid out.
+  void Seal();
 };
 
 // Lay out a successful reply to a data request whose units the addon

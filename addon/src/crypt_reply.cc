@@ -26,6 +26,12 @@ CryptReplyMessage::CryptReplyMessage(uint16_t family)
   attr_headers.reserve(TAKAKRYPT_MAX_RUN_UNITS + 1);
 }
 
+void CryptReplyMessage::Seal() {
+  size_t extra = 0;
+  for (const iovec& v : parts) extra += v.iov_len;
+  head.AddLength(extra);
+}
+
 namespace {
 
 // One attribute as three iovecs: its header, the caller's bytes, padding.

@@ -39,15 +39,6 @@ std::string MacOf(const uint8_t* header) {
                      kMacSize);
 }
 
-const EVP_CIPHER* EcbCipher() {
-  static std::once_flag once;
-  static EVP_CIPHER* cipher = nullptr;
-  std::call_once(once, [] {
-    cipher = EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr);
-  });
-  return cipher;
-}
-
 // A final unit shorter than one AES block: XOR with AES(tail key, tweak)
 // under the zero-unit rule (zeros stay zeros; the input the keystream
 // sends to zeros becomes the keystream itself). The same both ways.
@@ -55,7 +46,7 @@ bool ShortTail(const uint8_t* tail_key, uint64_t index, uint8_t* p, size_t n,
                EVP_CIPHER_CTX** ecb) {
   if (IsZero(p, n)) return true;
   if (*ecb == nullptr) {
-    const EVP_CIPHER* cipher = EcbCipher();
+    const EVP_CIPHER* cipher = FetchedCipher(Aes::kEcb);
     *ecb = cipher ? EVP_CIPHER_CTX_new() : nullptr;
     if (*ecb == nullptr ||
         EVP_EncryptInit_ex(*ecb, cipher, nullptr, tail_key, nullptr) != 1 ||
@@ -220,29 +211,25 @@ size_t CipherTable::Pooled(const std::string& where) {
   return it == pools_.end() ? 0 : it->second.size();
 }
 
-namespace {
-
-std::string StringOf(const NlAttr* a) {
-  return a == nullptr ? std::string()
-                      : std::string(reinterpret_cast<const char*>(a->data),
-                                    a->len - 1);
-}
-
-}  // namespace
-
 Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
                  CryptReplyMessage* reply, uint32_t* request_id,
                  std::string* failure) {
   CryptView v;
   std::string why;
   if (!ParseCryptRequest(attrs, len, &v, &why)) return Served::kNo;
+  Served served = ServeParsed(v, table, reply, failure);
+  if (served != Served::kNo) *request_id = v.fixed.request_id;
+  return served;
+}
+
+Served ServeParsed(const CryptView& v, CipherTable* table,
+                   CryptReplyMessage* reply, std::string* failure) {
   if (v.fixed.op == TAKAKRYPT_CRYPT_NEW_HEADER) {
     reply->owned.reset(new uint8_t[TAKAKRYPT_FILE_HEADER_SIZE]);
-    if (!table->TakeHeader(PoolKey(StringOf(v.guard_point),
-                                   StringOf(v.policy_name)),
+    if (!table->TakeHeader(PoolKey(AttrString(v.guard_point),
+                                   AttrString(v.policy_name)),
                            reply->owned.get()))
       return Served::kNo;
-    *request_id = v.fixed.request_id;
     LayOutHeaderReply(reply, v.fixed.request_id, reply->owned.get());
     return Served::kYes;
   }
@@ -252,7 +239,6 @@ Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
     if (v.fixed.length != TAKAKRYPT_FILE_HEADER_SIZE ||
         table->Find(v.header->data) == nullptr)
       return Served::kNo;
-    *request_id = v.fixed.request_id;
     LayOutStatusReply(reply, v.fixed.request_id);
     return Served::kYes;
   }
@@ -263,7 +249,6 @@ Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
   std::shared_ptr<const FileKeys> keys = table->Find(v.header->data);
   if (!keys) return Served::kNo;
   bool encrypt = v.fixed.op == TAKAKRYPT_CRYPT_ENCRYPT;
-  *request_id = v.fixed.request_id;
   if (!Transform(*keys, encrypt, first, v.units, failure)) {
     // Half-done units are of no use to anyone: zeros go on instead.
     for (const NlAttr* u : v.units)
@@ -449,9 +434,7 @@ Napi::Value ServeCryptMessage(const Napi::CallbackInfo& info) {
   // on Object.prototype may run then, and could free it.
   Napi::Value bytes_out;
   if (served == Served::kYes) {
-    size_t extra = 0;
-    for (const iovec& v : reply.parts) extra += v.iov_len;
-    reply.head.AddLength(extra);
+    reply.Seal();
     std::string bytes(reinterpret_cast<const char*>(reply.head.data()),
                       reply.head.size());
     for (const iovec& v : reply.parts)

@@ -105,6 +105,11 @@ Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
                  CryptReplyMessage* reply, uint32_t* request_id,
                  std::string* failure);
 
+// ServeData of a request ParseCryptRequest already accepted (its units
+// are transformed where the view points).
+Served ServeParsed(const CryptView& view, CipherTable* table,
+                   CryptReplyMessage* reply, std::string* failure);
+
 // The JavaScript class CipherTable over a shared table.
 std::shared_ptr<CipherTable> UnwrapCipherTable(Napi::Value v);
 

@@ -29,17 +29,6 @@ constexpr size_t kBlockSize = 16;
 constexpr size_t kMaxUnitSize = kBlockSize << 20;
 constexpr double kMaxSafeInteger = 9007199254740991.0;
 
-// Fetched once: an explicit fetch spares OpenSSL the implicit look-up on
-// every context. It lives as long as the process, like node's own.
-const EVP_CIPHER* XtsCipher() {
-  static std::once_flag once;
-  static EVP_CIPHER* cipher = nullptr;
-  std::call_once(once, [] {
-    cipher = EVP_CIPHER_fetch(nullptr, "AES-256-XTS", nullptr);
-  });
-  return cipher;
-}
-
 // One unit under tweak (lo, hi): set the tweak, then a single update.
 bool TransformUnit(EVP_CIPHER_CTX* ctx, uint64_t lo, uint64_t hi,
                    const uint8_t* in, uint8_t* out, size_t n) {
@@ -56,6 +45,18 @@ bool TransformUnit(EVP_CIPHER_CTX* ctx, uint64_t lo, uint64_t hi,
 
 }  // namespace
 
+const EVP_CIPHER* FetchedCipher(Aes which) {
+  // Fetched once: an explicit fetch spares OpenSSL the implicit look-up on
+  // every context. They live as long as the process, like node's own.
+  static std::once_flag once;
+  static EVP_CIPHER* ciphers[2] = {nullptr, nullptr};
+  std::call_once(once, [] {
+    ciphers[0] = EVP_CIPHER_fetch(nullptr, "AES-256-XTS", nullptr);
+    ciphers[1] = EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr);
+  });
+  return ciphers[which == Aes::kXts ? 0 : 1];
+}
+
 bool IsZero(const uint8_t* p, size_t n) {
   // memcmp is vectorised by the C library; ciphertext and most plaintext
   // differ from zero in the first bytes, so data units cost almost nothing.
@@ -68,7 +69,7 @@ bool IsZero(const uint8_t* p, size_t n) {
 }
 
 EVP_CIPHER_CTX* NewXtsContext(const uint8_t* key, bool encrypt) {
-  const EVP_CIPHER* cipher = XtsCipher();
+  const EVP_CIPHER* cipher = FetchedCipher(Aes::kXts);
   EVP_CIPHER_CTX* ctx = cipher ? EVP_CIPHER_CTX_new() : nullptr;
   if (ctx != nullptr && EVP_CipherInit_ex(ctx, cipher, nullptr, key, nullptr,
                                           encrypt ? 1 : 0) != 1) {

@@ -11,6 +11,10 @@
 
 namespace tk {
 
+// The data path's ciphers, fetched from OpenSSL once (null if missing).
+enum class Aes { kXts, kEcb };
+const EVP_CIPHER* FetchedCipher(Aes which);
+
 // True when the n bytes at p are all zero.
 bool IsZero(const uint8_t* p, size_t n);
 
