@@ -16,6 +16,8 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cd "$repo" || exit 2
+# shellcheck source=lib/kernel-reports.sh
+source "$here/lib/kernel-reports.sh"
 
 # List the test scripts selected by the arguments (all areas by default).
 select_tests() {
@@ -54,6 +56,7 @@ disk_size() {
 
 passed=0 failed=0
 summary=()
+details=() # results directory of each failed test that has one
 record() { # PASS|FAIL test detail
 	summary+=("$1 $2${3:+ ($3)}")
 	if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
@@ -82,7 +85,11 @@ run_area() {
 			case $verb in
 			START) started=$test ;;
 			PASS) record PASS "$test" "$((ms / 1000)).$((ms % 1000 / 100)) s"; done_tests+="$test "; started="" ;;
-			FAIL) record FAIL "$test" "$rest; see ${run_dir#"$repo"/}/tests/"; done_tests+="$test "; started="" ;;
+			FAIL)
+				record FAIL "$test" "$rest; see ${run_dir#"$repo"/}/tests/"
+				t=${test#tests/vm/}
+				details+=("$test:$run_dir/tests/${t%.sh}")
+				done_tests+="$test " started="" ;;
 			esac
 		done < <(cat "$run_dir/suite.txt" 2>/dev/null)
 		if [ -n "$started" ]; then
@@ -121,5 +128,15 @@ done
 echo
 echo "==== VM tests ($(($(date +%s) - start)) s)"
 printf '%s\n' "${summary[@]}"
+# A failed test's last words and the kernel's first report, so that a
+# log that keeps only its end still says why.
+for d in "${details[@]+"${details[@]}"}"; do
+	echo "---- ${d%%:*}: last lines of its output"
+	tail -n 12 "${d#*:}/output.log" 2>/dev/null
+	if grep -qaE "$VM_REPORT_RE" "${d#*:}/dmesg.txt" 2>/dev/null; then
+		echo "---- ${d%%:*}: the kernel's first report"
+		grep -aE -m 1 -A 24 "$VM_REPORT_RE" "${d#*:}/dmesg.txt"
+	fi
+done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -24,6 +24,8 @@ expected=(
 	"FAIL $fixtures/one/d-oopses.sh (guest died or timed out during this test;"
 	"FAIL $fixtures/one/e-hangs.sh (timed out after 5 s;"
 	"PASS $fixtures/two/f-not-executable.sh"
+	"---- $fixtures/one/b-sees-clean-guest.sh: last lines of its output"
+	"---- $fixtures/one/c-warns.sh: the kernel's first report"
 	"2 passed, 4 failed"
 )
 bad=0
