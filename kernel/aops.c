@@ -19,6 +19,8 @@
 #include <linux/uio.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 
 #include <takakrypt.h>
 
@@ -32,6 +34,54 @@
 static loff_t tk_lower_pos(pgoff_t index)
 {
 	return takakrypt_lower_pos((loff_t)index << PAGE_SHIFT);
+}
+
+/*
+ * Run buffers (ciphertext on its way to or from the lower file) are kept
+ * for reuse: a fresh one costs the zeroing of 120 KiB on kernels that
+ * initialise allocations, and a freed one another for its plaintext. A
+ * kept buffer may hold plaintext of a file whose pages are cached
+ * anyway; it is zeroed when freed, at the latest at module exit.
+ */
+#define TK_BUF_SIZE	(TAKAKRYPT_MAX_RUN_UNITS * PAGE_SIZE)
+#define TK_BUF_KEEP	16
+
+static void *tk_buf_kept[TK_BUF_KEEP];
+static unsigned int tk_buf_nkept;
+static DEFINE_SPINLOCK(tk_buf_lock);
+
+/* A run buffer of TK_BUF_SIZE bytes, or NULL. */
+static u8 *tk_buf_get(void)
+{
+	void *buf = NULL;
+
+	spin_lock(&tk_buf_lock);
+	if (tk_buf_nkept)
+		buf = tk_buf_kept[--tk_buf_nkept];
+	spin_unlock(&tk_buf_lock);
+	if (!buf)
+		buf = kmalloc(TK_BUF_SIZE, GFP_NOFS | __GFP_NOWARN);
+	return buf;
+}
+
+static void tk_buf_put(u8 *buf)
+{
+	if (!buf)
+		return;
+	spin_lock(&tk_buf_lock);
+	if (tk_buf_nkept < TK_BUF_KEEP) {
+		tk_buf_kept[tk_buf_nkept++] = buf;
+		buf = NULL;
+	}
+	spin_unlock(&tk_buf_lock);
+	kfree_sensitive(buf);
+}
+
+/* At module exit: no guard point is mounted. */
+void takakrypt_aops_exit(void)
+{
+	while (tk_buf_nkept)
+		kfree_sensitive(tk_buf_kept[--tk_buf_nkept]);
 }
 
 /* For a run of one page when memory is short: I/O must progress. */
@@ -72,7 +122,7 @@ static int tk_read_pages(struct inode *inode, struct page **pages,
 	if (!lower)
 		goto out;
 	ret = -ENOMEM;
-	buf = kmalloc(len, GFP_NOFS | __GFP_NOWARN);
+	buf = tk_buf_get();
 	if (!buf && nr > 1)
 		goto out;
 	if (!buf) {
@@ -92,7 +142,7 @@ static int tk_read_pages(struct inode *inode, struct page **pages,
 		memzero_explicit(buf, PAGE_SIZE);
 		mutex_unlock(&tk_reserve_mutex);
 	} else {
-		kfree_sensitive(buf);
+		tk_buf_put(buf);
 	}
 out:
 	return ret;
@@ -132,7 +182,7 @@ static int tk_write_run(struct inode *inode, struct page **pages,
 
 	if (!lower || !(lower->f_mode & FMODE_WRITE))
 		goto out;
-	buf = kmalloc(nr * PAGE_SIZE, GFP_NOFS | __GFP_NOWARN);
+	buf = tk_buf_get();
 	if (!buf && nr > 1)
 		goto split;
 	if (!buf) {
@@ -155,7 +205,7 @@ static int tk_write_run(struct inode *inode, struct page **pages,
 		memzero_explicit(buf, PAGE_SIZE);
 		mutex_unlock(&tk_reserve_mutex);
 	} else {
-		kfree_sensitive(buf);
+		tk_buf_put(buf);
 	}
 	if (ret == -ENOMEM && nr > 1)
 		goto split;
@@ -227,14 +277,21 @@ out:
 	return ret;
 }
 
-/* Runs of one writepages call in flight at once (30 pages each). */
-#define TK_WB_RUNS	4
+/*
+ * Writeback runs of one guard point in flight at once (30 pages each):
+ * enough for the agent to take many small files in one wake-up.
+ */
+#define TK_WB_INFLIGHT	16
 
 /*
- * struct tk_wb_slot - a run of pages under writeback whose encryption has
- * been sent to the agent; its pages and buffer stay until it is ended.
+ * struct tk_wb_job - a run of pages under writeback whose encryption has
+ * been sent to the agent. The guard point's ordered workqueue waits for
+ * the reply, writes the lower file and ends the run, in send order; the
+ * pages being under writeback keep the inode.
  */
-struct tk_wb_slot {
+struct tk_wb_job {
+	struct work_struct work;
+	struct inode *inode;
 	struct page *pages[TK_RUN_MAX_PAGES];
 	unsigned int nr;
 	size_t last_len;	/* bytes of the file in the last page */
@@ -242,101 +299,101 @@ struct tk_wb_slot {
 	struct takakrypt_crypt_job job;
 };
 
-/*
- * struct tk_wb_run - consecutive dirty pages gathered by writepages, and
- * the runs sent before them still in flight (oldest at @head).
- */
+/* struct tk_wb_run - consecutive dirty pages gathered by writepages. */
 struct tk_wb_run {
 	struct inode *inode;
 	struct page *pages[TK_RUN_MAX_PAGES];
 	unsigned int nr;
 	size_t last_len;	/* bytes of the file in the last page */
-	int err;		/* first error, returned by writepages */
-	struct tk_wb_slot *slots;	/* TK_WB_RUNS, or NULL: one at a time */
-	unsigned int head, busy;
+	int err;		/* first error of a run written at once */
 };
 
-static void tk_run_result(struct tk_wb_run *run, int ret)
-{
-	if (ret && !run->err)
-		run->err = ret;
-}
-
 /*
- * Waits for the oldest run in flight, writes what the agent returned to
- * the lower file and ends the run's writeback. A run the agent could not
- * take for lack of memory is written again one piece at a time.
+ * Waits for the agent's reply to a run, writes what it returned to the
+ * lower file and ends the run's writeback; errors reach fsync through the
+ * mapping. A run the agent could not take for lack of memory is written
+ * again one piece at a time.
  */
-static void tk_slot_end(struct tk_wb_run *run)
+static void tk_wb_work(struct work_struct *work)
 {
-	struct tk_wb_slot *slot = &run->slots[run->head];
-	size_t len = (slot->nr - 1) * PAGE_SIZE + slot->last_len;
+	struct tk_wb_job *j = container_of(work, struct tk_wb_job, work);
+	struct takakrypt_sb_info *sbi = takakrypt_sb(j->inode->i_sb);
+	size_t len = (j->nr - 1) * PAGE_SIZE + j->last_len;
+	unsigned int throttle = current->flags & PF_LOCAL_THROTTLE;
+	unsigned int nofs = memalloc_nofs_save();
 	ssize_t n;
 	int ret;
 
-	ret = takakrypt_crypt_end(&slot->job);
+	/*
+	 * Like the loop driver: this thread cleans upper pages by dirtying
+	 * lower ones, so it is throttled by the lower device's dirty pages
+	 * only, and its allocations do not recurse into filesystems.
+	 */
+	current->flags |= PF_LOCAL_THROTTLE;
+	ret = takakrypt_crypt_end(&j->job);
 	if (!ret) {
-		n = takakrypt_lower_write(run->inode, slot->buf, len,
-					  tk_lower_pos(slot->pages[0]->index));
+		n = takakrypt_lower_write(j->inode, j->buf, len,
+					  tk_lower_pos(j->pages[0]->index));
 		if (n != len)
 			ret = n < 0 ? n : -EIO;
 	}
-	kfree_sensitive(slot->buf);
-	slot->buf = NULL;
+	tk_buf_put(j->buf);
 	if (ret == -ENOMEM)
-		ret = tk_write_run(run->inode, slot->pages, slot->nr,
-				   slot->last_len);
-	tk_end_run(run->inode, slot->pages, slot->nr, ret);
-	tk_run_result(run, ret);
-	run->head = (run->head + 1) % TK_WB_RUNS;
-	run->busy--;
-}
-
-/* Ends every run in flight, oldest first. */
-static void tk_slots_drain(struct tk_wb_run *run)
-{
-	while (run->slots && run->busy)
-		tk_slot_end(run);
+		ret = tk_write_run(j->inode, j->pages, j->nr, j->last_len);
+	/* The last use of the super_block: an unmount waits for the pages. */
+	atomic_dec(&sbi->wb_inflight);
+	wake_up(&sbi->wb_wait);
+	tk_end_run(j->inode, j->pages, j->nr, ret);
+	kfree(j);
+	current->flags = (current->flags & ~PF_LOCAL_THROTTLE) | throttle;
+	memalloc_nofs_restore(nofs);
 }
 
 /*
- * Sends the gathered run to the agent and keeps it in flight, ending the
- * oldest first when TK_WB_RUNS are; without a slot or its buffer the run
- * is written at once. Lower writes stay in the order the runs were sent.
+ * Sends the gathered run to the agent and queues its end, waiting while
+ * TK_WB_INFLIGHT runs of the guard point are in flight; without memory
+ * for the job the run is written at once.
  */
 static void tk_run_flush(struct tk_wb_run *run)
 {
-	struct tk_wb_slot *slot;
+	struct takakrypt_sb_info *sbi = takakrypt_sb(run->inode->i_sb);
 	struct file *lower;
+	struct tk_wb_job *j;
 	int ret;
 
 	if (!run->nr)
 		return;
 	lower = READ_ONCE(takakrypt_i(run->inode)->lower_file);
-	if (!run->slots || !lower || !(lower->f_mode & FMODE_WRITE))
+	if (!lower || !(lower->f_mode & FMODE_WRITE))
 		goto at_once;
-	if (run->busy == TK_WB_RUNS)
-		tk_slot_end(run);
-	slot = &run->slots[(run->head + run->busy) % TK_WB_RUNS];
-	slot->buf = kmalloc(run->nr * PAGE_SIZE, GFP_NOFS | __GFP_NOWARN);
-	if (!slot->buf)
+	j = kmalloc(sizeof(*j), GFP_NOFS | __GFP_NOWARN);
+	if (!j)
 		goto at_once;
-	memcpy(slot->pages, run->pages, run->nr * sizeof(run->pages[0]));
-	slot->nr = run->nr;
-	slot->last_len = run->last_len;
+	j->buf = tk_buf_get();
+	if (!j->buf) {
+		kfree(j);
+		goto at_once;
+	}
+	wait_event(sbi->wb_wait, atomic_add_unless(&sbi->wb_inflight, 1,
+						   TK_WB_INFLIGHT));
+	INIT_WORK(&j->work, tk_wb_work);
+	j->inode = run->inode;
+	memcpy(j->pages, run->pages, run->nr * sizeof(run->pages[0]));
+	j->nr = run->nr;
+	j->last_len = run->last_len;
 	/* Only what the agent returned reaches the lower file. */
-	takakrypt_crypt_begin(&slot->job, run->inode, true,
-			      slot->pages[0]->index, slot->pages, slot->nr,
-			      slot->buf,
-			      (slot->nr - 1) * PAGE_SIZE + slot->last_len);
-	run->busy++;
+	takakrypt_crypt_begin(&j->job, j->inode, true, j->pages[0]->index,
+			      j->pages, j->nr, j->buf,
+			      (j->nr - 1) * PAGE_SIZE + j->last_len);
+	queue_work(sbi->wb_wq, &j->work);
 	run->nr = 0;
 	return;
 
 at_once:
 	ret = tk_write_run(run->inode, run->pages, run->nr, run->last_len);
 	tk_end_run(run->inode, run->pages, run->nr, ret);
-	tk_run_result(run, ret);
+	if (ret && !run->err)
+		run->err = ret;
 	run->nr = 0;
 }
 
@@ -364,9 +421,11 @@ out:
 }
 
 /*
- * Up to TK_WB_RUNS runs are in flight: the next run is gathered and sent
- * while the agent encrypts the ones before. All are ended before
- * writepages returns, so a sync that follows waits for no one else.
+ * Runs are sent as they are gathered and ended by the guard point's
+ * workqueue, so writeback moves on to the next file while the agent
+ * encrypts: a sync of many small files costs a few wake-ups, not a round
+ * trip per file. Callers that need the data stored wait for the pages
+ * (fsync, sync(2) and unmount do), and see errors through the mapping.
  */
 static int tk_writepages(struct address_space *mapping,
 			 struct writeback_control *wbc)
@@ -382,12 +441,8 @@ static int tk_writepages(struct address_space *mapping,
 	if (!takakrypt_agent_present() &&
 	    (wbc->sync_mode != WB_SYNC_ALL || !takakrypt_agent_wait()))
 		return wbc->sync_mode == WB_SYNC_ALL ? -EIO : 0;
-	run.slots = kmalloc_array(TK_WB_RUNS, sizeof(*run.slots),
-				  GFP_NOFS | __GFP_NOWARN);
 	ret = write_cache_pages(mapping, wbc, tk_wb_page, &run);
 	tk_run_flush(&run);
-	tk_slots_drain(&run);
-	kfree(run.slots);
 	return ret ? ret : run.err;
 }
 
@@ -412,7 +467,7 @@ static void tk_ra_start(struct inode *inode, struct tk_ra_run *run)
 	size_t len = run->nr * PAGE_SIZE;
 
 	run->n = -ENOMEM;
-	run->buf = kmalloc(len, GFP_NOFS | __GFP_NOWARN);
+	run->buf = tk_buf_get();
 	if (!run->buf)
 		return;
 	run->n = takakrypt_lower_read(inode, run->buf, len,
@@ -434,7 +489,7 @@ static void tk_ra_end(struct tk_ra_run *run)
 		ret = takakrypt_crypt_end(&run->job);
 	if (!ret)
 		tk_fill_pages(run->pages, run->nr, run->buf, run->n);
-	kfree_sensitive(run->buf);
+	tk_buf_put(run->buf);
 	/* Pages left not uptodate are read again by read_folio. */
 	for (i = 0; i < run->nr; i++) {
 		if (!ret)
@@ -444,34 +499,69 @@ static void tk_ra_end(struct tk_ra_run *run)
 	}
 }
 
+/* A readahead's runs in flight, ended by the guard point's workqueue. */
+struct tk_ra_batch {
+	struct work_struct work;
+	unsigned int n;
+	struct tk_ra_run runs[TK_RA_RUNS];
+};
+
+/* Ends a batch's runs in order; their locked pages keep the inode. */
+static void tk_ra_work(struct work_struct *work)
+{
+	struct tk_ra_batch *b = container_of(work, struct tk_ra_batch, work);
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++)
+		tk_ra_end(&b->runs[i]);
+	kfree(b);
+}
+
 /*
- * Readahead keeps up to TK_RA_RUNS requests in flight: each run is read
+ * Readahead sends up to TK_RA_RUNS requests at once: each run is read
  * from the lower file and sent before the agent has answered the one
- * before, so reading, the round trips and the agent's work overlap.
+ * before, so reading, the round trips and the agent's work overlap. A
+ * window of several runs is ended by the workqueue: the reader copies
+ * out what is ready while the agent decrypts the rest. A window of one
+ * run, all a small or random read asks for, is waited for here, which
+ * spares a hand-off.
  */
 static void tk_readahead(struct readahead_control *rac)
 {
 	struct inode *inode = rac->mapping->host;
+	struct workqueue_struct *wq = takakrypt_sb(inode->i_sb)->ra_wq;
 	struct page *pages[TK_RUN_MAX_PAGES];
-	struct tk_ra_run *runs;
+	struct tk_ra_batch *b;
+	bool first = true;
 	unsigned int nr, n, i;
 	int ret;
 
-	runs = kmalloc_array(TK_RA_RUNS, sizeof(*runs), GFP_NOFS | __GFP_NOWARN);
-	if (!runs)
-		goto one_by_one;
 	do {
+		b = kmalloc(sizeof(*b), GFP_NOFS | __GFP_NOWARN);
+		if (!b)
+			goto one_by_one;
 		for (n = 0; n < TK_RA_RUNS; n++) {
-			runs[n].nr = __readahead_batch(rac, runs[n].pages,
-						       TK_RUN_MAX_PAGES);
-			if (!runs[n].nr)
+			b->runs[n].nr = __readahead_batch(rac, b->runs[n].pages,
+							  TK_RUN_MAX_PAGES);
+			if (!b->runs[n].nr)
 				break;
-			tk_ra_start(inode, &runs[n]);
+			tk_ra_start(inode, &b->runs[n]);
 		}
-		for (i = 0; i < n; i++)
-			tk_ra_end(&runs[i]);
+		b->n = n;
+		if (!n) {
+			kfree(b);
+			break;
+		}
+		if (n > 1 || !first) {
+			INIT_WORK(&b->work, tk_ra_work);
+			queue_work(wq, &b->work);
+		} else {
+			for (i = 0; i < n; i++)
+				tk_ra_end(&b->runs[i]);
+			kfree(b);
+		}
+		first = false;
 	} while (n == TK_RA_RUNS);
-	kfree(runs);
 	return;
 
 one_by_one:

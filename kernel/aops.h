@@ -10,4 +10,6 @@
 
 extern const struct address_space_operations takakrypt_aops;
 
+void takakrypt_aops_exit(void);
+
 #endif /* _TAKAKRYPT_AOPS_H */

@@ -17,6 +17,7 @@
 #include "proc.h"
 #include "genl.h"
 #include "super.h"
+#include "aops.h"
 
 unsigned int takakrypt_timeout_ms = 5000;
 module_param_named(timeout_ms, takakrypt_timeout_ms, uint, 0644);
@@ -67,6 +68,7 @@ static void __exit takakrypt_exit(void)
 	takakrypt_genl_exit();
 	takakrypt_proc_exit();
 	takakrypt_cache_exit();
+	takakrypt_aops_exit();
 }
 
 module_init(takakrypt_init);

@@ -113,6 +113,11 @@ static void tk_free_sbi(struct takakrypt_sb_info *sbi)
 {
 	if (!sbi)
 		return;
+	/* Ends what is still queued; kill_anon_super() waited for the pages. */
+	if (sbi->wb_wq)
+		destroy_workqueue(sbi->wb_wq);
+	if (sbi->ra_wq)
+		destroy_workqueue(sbi->ra_wq);
 	path_put(&sbi->lower_path);
 	if (sbi->mounter_cred)
 		put_cred(sbi->mounter_cred);
@@ -208,9 +213,20 @@ static int tk_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!sbi)
 		goto out;
 	INIT_LIST_HEAD(&sbi->gp_node);
+	init_waitqueue_head(&sbi->wb_wait);
 	sb->s_fs_info = sbi;
 	ret = tk_sbi_setup(sbi, fc);
 	if (ret)
+		goto out;
+	/*
+	 * Writeback and readahead end their runs here, in the order they
+	 * were sent; writeback may be what memory reclaim waits for, and a
+	 * reader what a writer waits for, hence rescuers.
+	 */
+	ret = -ENOMEM;
+	sbi->wb_wq = alloc_ordered_workqueue("takakrypt-wb", WQ_MEM_RECLAIM);
+	sbi->ra_wq = alloc_ordered_workqueue("takakrypt-ra", WQ_MEM_RECLAIM);
+	if (!sbi->wb_wq || !sbi->ra_wq)
 		goto out;
 
 	/* Our own bdi: the upper page cache is written back by its flusher. */

@@ -9,6 +9,9 @@
 #include <linux/path.h>
 #include <linux/list.h>
 #include <linux/cred.h>
+#include <linux/workqueue.h>
+#include <linux/wait.h>
+#include <linux/atomic.h>
 
 #include "proc.h"
 
@@ -24,6 +27,11 @@ struct takakrypt_sb_info {
 	time64_t mounted_at;		/* real time, seconds */
 	struct list_head gp_node;	/* on the /proc guard point list */
 	struct takakrypt_gp_stats stats;
+	/* Writeback runs sent to the agent, ended in send order (aops.c). */
+	struct workqueue_struct *wb_wq;
+	struct workqueue_struct *ra_wq;	/* the same for readahead */
+	atomic_t wb_inflight;
+	wait_queue_head_t wb_wait;
 };
 
 static inline struct takakrypt_sb_info *takakrypt_sb(struct super_block *sb)

@@ -464,8 +464,9 @@ void Channel::HandleCrypt(const nlmsghdr* hdr) {
   bool ok = ParseCryptRequest(attrs, len, &view, &why);
   Served served = ok ? ServeInAddon(view, &failure) : Served::kNo;
   if (served == Served::kYes) {
-    // Plaintext went in or came out: leave none in the buffer.
-    explicit_bzero(attrs, len);
+    // A DECRYPT left plaintext in the buffer: wipe it. An ENCRYPT's
+    // plaintext was replaced, in place, by its ciphertext.
+    if (view.fixed.op != TAKAKRYPT_CRYPT_ENCRYPT) explicit_bzero(attrs, len);
     return;
   }
   ChannelEvent* ev = new ChannelEvent(ChannelEvent::Kind::kCrypt);
