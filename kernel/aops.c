@@ -37,11 +37,13 @@ static loff_t tk_lower_pos(pgoff_t index)
 }
 
 /*
- * Run buffers (ciphertext on its way to or from the lower file) are kept
- * for reuse: a fresh one costs the zeroing of 120 KiB on kernels that
- * initialise allocations, and a freed one another for its plaintext. A
- * kept buffer may hold plaintext of a file whose pages are cached
- * anyway; it is zeroed when freed, at the latest at module exit.
+ * Run buffers are kept for reuse: on kernels that initialise allocations
+ * a fresh 120 KiB buffer costs its zeroing, and a freed one its wiping.
+ * Only full-size buffers are kept; when none is free a buffer of just
+ * the run's length is allocated, so a short run or a split one asks for
+ * no more memory than it needs. A buffer that held plaintext is wiped
+ * over its used length before it is kept (tk_buf_put()); kept buffers
+ * are otherwise ciphertext or zeroes, and freed at module exit.
  */
 #define TK_BUF_SIZE	(TAKAKRYPT_MAX_RUN_UNITS * PAGE_SIZE)
 #define TK_BUF_KEEP	16
@@ -50,8 +52,8 @@ static void *tk_buf_kept[TK_BUF_KEEP];
 static unsigned int tk_buf_nkept;
 static DEFINE_SPINLOCK(tk_buf_lock);
 
-/* A run buffer of TK_BUF_SIZE bytes, or NULL. */
-static u8 *tk_buf_get(void)
+/* A buffer of at least @len bytes (at most TK_BUF_SIZE), or NULL. */
+static u8 *tk_buf_get(size_t len)
 {
 	void *buf = NULL;
 
@@ -59,15 +61,27 @@ static u8 *tk_buf_get(void)
 	if (tk_buf_nkept)
 		buf = tk_buf_kept[--tk_buf_nkept];
 	spin_unlock(&tk_buf_lock);
+	if (!buf && len > PAGE_SIZE)
+		buf = kmalloc(TK_BUF_SIZE, GFP_NOFS | __GFP_NOWARN |
+			      __GFP_NORETRY);
 	if (!buf)
-		buf = kmalloc(TK_BUF_SIZE, GFP_NOFS | __GFP_NOWARN);
+		buf = kmalloc(len, GFP_NOFS | __GFP_NOWARN);
 	return buf;
 }
 
-static void tk_buf_put(u8 *buf)
+/*
+ * Gives a buffer back. @plain: how many bytes of plaintext it may hold
+ * (a decrypted run), wiped first.
+ */
+static void tk_buf_put(u8 *buf, size_t plain)
 {
 	if (!buf)
 		return;
+	if (ksize(buf) < TK_BUF_SIZE) {
+		kfree_sensitive(buf);
+		return;
+	}
+	memzero_explicit(buf, plain);
 	spin_lock(&tk_buf_lock);
 	if (tk_buf_nkept < TK_BUF_KEEP) {
 		tk_buf_kept[tk_buf_nkept++] = buf;
@@ -122,7 +136,7 @@ static int tk_read_pages(struct inode *inode, struct page **pages,
 	if (!lower)
 		goto out;
 	ret = -ENOMEM;
-	buf = tk_buf_get();
+	buf = tk_buf_get(len);
 	if (!buf && nr > 1)
 		goto out;
 	if (!buf) {
@@ -142,7 +156,7 @@ static int tk_read_pages(struct inode *inode, struct page **pages,
 		memzero_explicit(buf, PAGE_SIZE);
 		mutex_unlock(&tk_reserve_mutex);
 	} else {
-		tk_buf_put(buf);
+		tk_buf_put(buf, len);
 	}
 out:
 	return ret;
@@ -182,7 +196,7 @@ static int tk_write_run(struct inode *inode, struct page **pages,
 
 	if (!lower || !(lower->f_mode & FMODE_WRITE))
 		goto out;
-	buf = tk_buf_get();
+	buf = tk_buf_get(nr * PAGE_SIZE);
 	if (!buf && nr > 1)
 		goto split;
 	if (!buf) {
@@ -205,7 +219,7 @@ static int tk_write_run(struct inode *inode, struct page **pages,
 		memzero_explicit(buf, PAGE_SIZE);
 		mutex_unlock(&tk_reserve_mutex);
 	} else {
-		tk_buf_put(buf);
+		tk_buf_put(buf, 0);	/* ciphertext only */
 	}
 	if (ret == -ENOMEM && nr > 1)
 		goto split;
@@ -337,7 +351,7 @@ static void tk_wb_work(struct work_struct *work)
 		if (n != len)
 			ret = n < 0 ? n : -EIO;
 	}
-	tk_buf_put(j->buf);
+	tk_buf_put(j->buf, 0);	/* ciphertext only */
 	if (ret == -ENOMEM)
 		ret = tk_write_run(j->inode, j->pages, j->nr, j->last_len);
 	/* The last use of the super_block: an unmount waits for the pages. */
@@ -369,7 +383,7 @@ static void tk_run_flush(struct tk_wb_run *run)
 	j = kmalloc(sizeof(*j), GFP_NOFS | __GFP_NOWARN);
 	if (!j)
 		goto at_once;
-	j->buf = tk_buf_get();
+	j->buf = tk_buf_get(run->nr * PAGE_SIZE);
 	if (!j->buf) {
 		kfree(j);
 		goto at_once;
@@ -467,7 +481,7 @@ static void tk_ra_start(struct inode *inode, struct tk_ra_run *run)
 	size_t len = run->nr * PAGE_SIZE;
 
 	run->n = -ENOMEM;
-	run->buf = tk_buf_get();
+	run->buf = tk_buf_get(len);
 	if (!run->buf)
 		return;
 	run->n = takakrypt_lower_read(inode, run->buf, len,
@@ -489,7 +503,7 @@ static void tk_ra_end(struct tk_ra_run *run)
 		ret = takakrypt_crypt_end(&run->job);
 	if (!ret)
 		tk_fill_pages(run->pages, run->nr, run->buf, run->n);
-	tk_buf_put(run->buf);
+	tk_buf_put(run->buf, run->nr * PAGE_SIZE);
 	/* Pages left not uptodate are read again by read_folio. */
 	for (i = 0; i < run->nr; i++) {
 		if (!ret)
