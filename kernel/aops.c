@@ -152,6 +152,8 @@ static int tk_read_pages(struct inode *inode, struct page **pages,
 					  DIV_ROUND_UP(n, PAGE_SIZE), buf, n);
 	if (!ret)
 		tk_fill_pages(pages, nr, buf, n);
+	else if (ret == -ENOTCONN)
+		ret = -EIO;	/* no agent answered: nothing to read */
 	if (reserve) {
 		memzero_explicit(buf, PAGE_SIZE);
 		mutex_unlock(&tk_reserve_mutex);
@@ -234,23 +236,44 @@ split:
 	return ret;
 }
 
-/* Ends writeback of a run and drops the references taken for it. */
-static void tk_end_run(struct inode *inode, struct page **pages,
-		       unsigned int nr, int err)
+/*
+ * Ends writeback of a run and drops the references taken for it; returns
+ * the error for the writeback's caller.
+ *
+ * A run no agent answered (-ENOTCONN: none there, it went away or timed
+ * out) was not stored but is not lost either: its pages are dirtied
+ * again, before their writeback ends so that no truncate can drop them in
+ * between, and the next writeback with an agent stores them. A sync
+ * (WB_SYNC_ALL: fsync, sync, unmount) still fails with EIO, as it did not
+ * store them. Any other error (refused, a reply that does not fit, the
+ * lower file's) ends the pages with the error, as for a failed disk.
+ */
+static int tk_end_run(struct inode *inode, struct page **pages,
+		      unsigned int nr, int err, bool sync_all)
 {
+	bool keep = err == -ENOTCONN;
 	unsigned int i;
 
-	if (err) {
+	if (keep) {
+		pr_warn_ratelimited("writeback of inode %lu found no agent: its pages stay dirty\n",
+				    inode->i_ino);
+		err = sync_all ? -EIO : 0;
+		if (err)
+			mapping_set_error(inode->i_mapping, err);
+	} else if (err) {
 		pr_warn_ratelimited("writeback of inode %lu failed: %d\n",
 				    inode->i_ino, err);
 		mapping_set_error(inode->i_mapping, err);
 	}
 	for (i = 0; i < nr; i++) {
-		if (err)
+		if (keep)
+			set_page_dirty(pages[i]);
+		else if (err)
 			SetPageError(pages[i]);
 		end_page_writeback(pages[i]);
 		put_page(pages[i]);
 	}
+	return err;
 }
 
 /* Bytes of the file in @page: 0 when a truncate is dropping it. */
@@ -286,7 +309,8 @@ static int tk_writepage(struct page *page, struct writeback_control *wbc)
 	set_page_writeback(page);
 	unlock_page(page);
 	ret = tk_write_run(inode, &page, 1, len);
-	tk_end_run(inode, &page, 1, ret);
+	ret = tk_end_run(inode, &page, 1, ret,
+			 wbc->sync_mode == WB_SYNC_ALL);
 out:
 	return ret;
 }
@@ -309,6 +333,7 @@ struct tk_wb_job {
 	struct page *pages[TK_RUN_MAX_PAGES];
 	unsigned int nr;
 	size_t last_len;	/* bytes of the file in the last page */
+	bool sync_all;		/* for a WB_SYNC_ALL writeback */
 	u8 *buf;
 	struct takakrypt_crypt_job job;
 };
@@ -319,6 +344,7 @@ struct tk_wb_run {
 	struct page *pages[TK_RUN_MAX_PAGES];
 	unsigned int nr;
 	size_t last_len;	/* bytes of the file in the last page */
+	bool sync_all;		/* a WB_SYNC_ALL writeback */
 	int err;		/* first error of a run written at once */
 };
 
@@ -326,7 +352,7 @@ struct tk_wb_run {
  * Waits for the agent's reply to a run, writes what it returned to the
  * lower file and ends the run's writeback; errors reach fsync through the
  * mapping. A run the agent could not take for lack of memory is written
- * again one piece at a time.
+ * again one piece at a time; one no agent answered stays dirty.
  */
 static void tk_wb_work(struct work_struct *work)
 {
@@ -357,7 +383,7 @@ static void tk_wb_work(struct work_struct *work)
 	/* The last use of the super_block: an unmount waits for the pages. */
 	atomic_dec(&sbi->wb_inflight);
 	wake_up(&sbi->wb_wait);
-	tk_end_run(j->inode, j->pages, j->nr, ret);
+	tk_end_run(j->inode, j->pages, j->nr, ret, j->sync_all);
 	kfree(j);
 	current->flags = (current->flags & ~PF_LOCAL_THROTTLE) | throttle;
 	memalloc_nofs_restore(nofs);
@@ -395,6 +421,7 @@ static void tk_run_flush(struct tk_wb_run *run)
 	memcpy(j->pages, run->pages, run->nr * sizeof(run->pages[0]));
 	j->nr = run->nr;
 	j->last_len = run->last_len;
+	j->sync_all = run->sync_all;
 	/* Only what the agent returned reaches the lower file. */
 	takakrypt_crypt_begin(&j->job, j->inode, true, j->pages[0]->index,
 			      j->pages, j->nr, j->buf,
@@ -405,7 +432,7 @@ static void tk_run_flush(struct tk_wb_run *run)
 
 at_once:
 	ret = tk_write_run(run->inode, run->pages, run->nr, run->last_len);
-	tk_end_run(run->inode, run->pages, run->nr, ret);
+	ret = tk_end_run(run->inode, run->pages, run->nr, ret, run->sync_all);
 	if (ret && !run->err)
 		run->err = ret;
 	run->nr = 0;
@@ -444,7 +471,10 @@ out:
 static int tk_writepages(struct address_space *mapping,
 			 struct writeback_control *wbc)
 {
-	struct tk_wb_run run = { .inode = mapping->host };
+	struct tk_wb_run run = {
+		.inode = mapping->host,
+		.sync_all = wbc->sync_mode == WB_SYNC_ALL,
+	};
 	int ret;
 
 	/*

@@ -5,9 +5,13 @@
  * A lower file holds a 4096-byte header, then the file's data units, each
  * encrypted by the agent at its own length (a short last unit included).
  * The header is made by the agent when an applykey process first writes an
- * empty file, and verified by the agent before the first use; the module
- * keeps the verified bytes per inode and sends them with every request, so
- * the agent needs no per-file state to survive a restart.
+ * empty file. The module keeps its bytes per inode and sends them with
+ * every request, so the agent needs no per-file state to survive a
+ * restart; the agent verifies them whenever they are new to it. A file
+ * opened for writing has its header verified at open (OPEN_HEADER), so a
+ * bad one fails the open rather than the writeback of what was written; a
+ * file opened for reading only sends it with its first read, which spares
+ * a round trip per file (the read fails instead of the open).
  *
  * A unit's stored form depends on its length, so whenever the file's size
  * moves the unit that holds the old or the new end is rewritten at its new
@@ -64,7 +68,7 @@ ssize_t takakrypt_lower_write(struct inode *inode, const void *buf,
 }
 
 /**
- * takakrypt_header_get() - the inode's verified header, referenced.
+ * takakrypt_header_get() - the inode's header, referenced.
  * @inode: upper inode
  *
  * Return: the header (drop it with takakrypt_header_put()) or NULL.
@@ -201,12 +205,28 @@ static int tk_header_request(struct inode *inode, struct dentry *dentry,
 	return tk_crypt_result(inode, op, ret, &r);
 }
 
+/* Has the agent verify the whole header @h kept unverified. */
+static int tk_header_open(struct inode *inode, struct dentry *dentry,
+			  struct takakrypt_header *h)
+{
+	int ret;
+
+	ret = tk_header_request(inode, dentry, TAKAKRYPT_CRYPT_OPEN_HEADER,
+				h->bytes, TAKAKRYPT_FILE_HEADER_SIZE);
+	if (!ret)
+		WRITE_ONCE(h->verified, true);
+	return ret;
+}
+
 /**
  * takakrypt_header_load() - make sure the inode's header is known.
  * @inode: upper inode of a regular file whose lower file is open
  * @dentry: for the path in the request, or NULL
- * @create: an empty lower file gets a new header (needs a writable lower
- *	file and @dentry, whose path selects the key)
+ * @create: the file is to be written: an empty lower file gets a new
+ *	header (needs a writable lower file and @dentry, whose path selects
+ *	the key), and a header the agent has not verified yet is verified
+ *	now. Without it a whole header is kept unverified: the agent
+ *	verifies it with the first data request.
  *
  * Return: 0 (the header is cached, or the lower file is empty and
  * @create is false), -EIO when the agent refuses the header, or another
@@ -221,11 +241,18 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 	ssize_t n;
 	int ret = 0;
 
-	if (READ_ONCE(ti->header))
+	h = READ_ONCE(ti->header);
+	if (h && (!create || READ_ONCE(h->verified)))
 		return 0;
 	mutex_lock(&ti->header_mutex);
-	if (ti->header)
+	h = ti->header;
+	if (h && (!create || READ_ONCE(h->verified)))
 		goto out;
+	if (h) {
+		/* Kept for reading unverified; to be written: verify now. */
+		ret = tk_header_open(inode, dentry, h);
+		goto out;
+	}
 	size = i_size_read(ti->lower_inode);
 	if (!size && !create)
 		goto out;
@@ -236,6 +263,7 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 	refcount_set(&h->ref, 1);
 
 	if (!size) {
+		h->verified = true;
 		ret = tk_header_request(inode, dentry, TAKAKRYPT_CRYPT_NEW_HEADER,
 					h->bytes, 0);
 		if (!ret) {
@@ -247,9 +275,18 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 	} else {
 		n = takakrypt_lower_read(inode, h->bytes,
 					 TAKAKRYPT_FILE_HEADER_SIZE, 0);
-		ret = n < 0 ? n :
-		      tk_header_request(inode, dentry,
-					TAKAKRYPT_CRYPT_OPEN_HEADER, h->bytes, n);
+		ret = n < 0 ? n : 0;
+		/*
+		 * A whole header read for reading only goes unverified with
+		 * the first data request; a short one (plaintext) is the
+		 * agent's to refuse now, and to say why.
+		 */
+		if (!ret && (create || n != TAKAKRYPT_FILE_HEADER_SIZE)) {
+			h->verified = true;
+			ret = tk_header_request(inode, dentry,
+						TAKAKRYPT_CRYPT_OPEN_HEADER,
+						h->bytes, n);
+		}
 	}
 	if (ret)
 		kfree(h);
@@ -258,6 +295,54 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 out:
 	mutex_unlock(&ti->header_mutex);
 	return ret;
+}
+
+/*
+ * Verifies a header kept unverified before zeros are read with it: zeros
+ * need no key, but a damaged header must fail the read all the same.
+ */
+static int tk_header_verify(struct inode *inode)
+{
+	struct takakrypt_inode_info *ti = takakrypt_i(inode);
+	struct takakrypt_header *h = takakrypt_header_get(inode);
+	bool verified = !h || READ_ONCE(h->verified);
+	struct dentry *dentry;
+	int ret = 0;
+
+	takakrypt_header_put(h);
+	if (verified)
+		return 0;
+	dentry = d_find_alias(inode);	/* for the path in the request */
+	mutex_lock(&ti->header_mutex);
+	h = ti->header;
+	if (h && !h->verified)
+		ret = tk_header_open(inode, dentry, h);
+	mutex_unlock(&ti->header_mutex);
+	dput(dentry);
+	return ret;
+}
+
+/*
+ * The file's path in the guard point (one of its names), for the request
+ * that carries a header not verified yet: should the agent refuse it, its
+ * audit record names the file. NULL when there is none or no memory.
+ */
+static const char *tk_inode_path(struct inode *inode, char **buf)
+{
+	struct dentry *dentry = d_find_alias(inode);
+	const char *path = NULL;
+
+	*buf = NULL;
+	if (!dentry)
+		return NULL;
+	*buf = __getname();
+	if (*buf) {
+		path = dentry_path_raw(dentry, *buf, PATH_MAX);
+		if (IS_ERR(path))
+			path = NULL;
+	}
+	dput(dentry);
+	return path;
 }
 
 /* Whether the first @len bytes of the run are all zero. */
@@ -278,12 +363,25 @@ static bool tk_run_is_zero(struct page **pages, const u8 *buf, size_t len)
 	return zero;
 }
 
+/*
+ * No agent answered: none was there, it went away, or it was too slow.
+ * The data was not processed and may be sent again later.
+ */
+static bool tk_unanswered(int ret)
+{
+	return ret == -ENOTCONN || ret == -ECONNRESET || ret == -ETIMEDOUT ||
+	       ret == -EINTR;
+}
+
 /* A job that could not be sent: count it, say why, drop the header. */
 static void tk_crypt_fail(struct takakrypt_crypt_job *job)
 {
 	struct takakrypt_crypt_reply r = {};
+	int sent = job->ret;
 
-	job->ret = tk_crypt_result(job->inode, job->op, job->ret, &r);
+	job->ret = tk_crypt_result(job->inode, job->op, sent, &r);
+	if (tk_unanswered(sent))
+		job->ret = -ENOTCONN;
 	if (job->header) {
 		takakrypt_header_put(job->header);
 		job->header = NULL;
@@ -310,6 +408,7 @@ void takakrypt_crypt_begin(struct takakrypt_crypt_job *job, struct inode *inode,
 			   unsigned int nr, u8 *buf, size_t len)
 {
 	struct takakrypt_crypt_msg *m = &job->msg;
+	char *name = NULL;
 	int ret;
 
 	BUILD_BUG_ON(TAKAKRYPT_DATA_UNIT_SIZE != PAGE_SIZE);
@@ -322,6 +421,11 @@ void takakrypt_crypt_begin(struct takakrypt_crypt_job *job, struct inode *inode,
 			 len > nr * PAGE_SIZE || len <= (nr - 1) * PAGE_SIZE))
 		return;
 	if (tk_run_is_zero(encrypt ? pages : NULL, buf, len)) {
+		ret = encrypt ? 0 : tk_header_verify(inode);
+		if (ret) {
+			job->ret = ret == -ENOMEM ? ret : -EIO;
+			return;
+		}
 		if (encrypt)
 			memset(buf, 0, len);
 		atomic64_inc(&takakrypt_stats.zero_runs);
@@ -344,7 +448,8 @@ void takakrypt_crypt_begin(struct takakrypt_crypt_job *job, struct inode *inode,
 		}
 	}
 	tk_msg_init(m, inode, job->op, NULL);
-	m->path = NULL;
+	m->path = READ_ONCE(job->header->verified) ? NULL :
+		  tk_inode_path(inode, &name);
 	m->policy = NULL;
 	m->req.first_unit = first;
 	m->req.length = len;
@@ -356,6 +461,10 @@ void takakrypt_crypt_begin(struct takakrypt_crypt_job *job, struct inode *inode,
 	m->out = buf;
 	atomic64_add(nr, &takakrypt_stats.crypt_units);
 	ret = takakrypt_crypt_start(&job->call, m);
+	/* The message is built and sent: the path is no longer needed. */
+	m->path = NULL;
+	if (name)
+		__putname(name);
 	if (ret) {
 		job->ret = ret;
 		tk_crypt_fail(job);
@@ -368,7 +477,9 @@ void takakrypt_crypt_begin(struct takakrypt_crypt_job *job, struct inode *inode,
  * takakrypt_crypt_end() - wait for a run started by takakrypt_crypt_begin().
  * @job: the run
  *
- * Return: 0, -ENOMEM (retry with fewer units) or -EIO.
+ * Return: 0, -ENOMEM (retry with fewer units), -ENOTCONN when no agent
+ * answered (none there, it went away or timed out: the run may be sent
+ * again), or -EIO (refused, or a reply that does not fit).
  */
 int takakrypt_crypt_end(struct takakrypt_crypt_job *job)
 {
@@ -379,9 +490,13 @@ int takakrypt_crypt_end(struct takakrypt_crypt_job *job)
 		return job->ret;
 	job->sent = false;
 	ret = takakrypt_crypt_finish(&job->call, &r);
+	job->ret = tk_crypt_result(job->inode, job->op, ret, &r);
+	if (!job->ret && !READ_ONCE(job->header->verified))
+		WRITE_ONCE(job->header->verified, true);	/* the agent took it */
+	else if (tk_unanswered(ret))
+		job->ret = -ENOTCONN;
 	takakrypt_header_put(job->header);
 	job->header = NULL;
-	job->ret = tk_crypt_result(job->inode, job->op, ret, &r);
 	return job->ret;
 }
 
@@ -389,7 +504,7 @@ int takakrypt_crypt_end(struct takakrypt_crypt_job *job)
  * takakrypt_crypt_run() - encrypt or decrypt a run of data units and wait:
  * takakrypt_crypt_begin() then takakrypt_crypt_end().
  *
- * Return: 0, -ENOMEM (retry with fewer units) or -EIO.
+ * Return: as takakrypt_crypt_end().
  */
 int takakrypt_crypt_run(struct inode *inode, bool encrypt, pgoff_t first,
 			struct page **pages, unsigned int nr, u8 *buf,

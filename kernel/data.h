@@ -17,6 +17,13 @@
 /* struct takakrypt_header - a verified file header, shared by its users. */
 struct takakrypt_header {
 	refcount_t ref;
+	/*
+	 * The agent has accepted these bytes (made them, or answered a
+	 * request that carried them). Read from the lower file for reading
+	 * only, they are first sent unverified with the first data request,
+	 * which the agent verifies as it would an OPEN_HEADER.
+	 */
+	bool verified;
 	u8 bytes[TAKAKRYPT_FILE_HEADER_SIZE];
 };
 

@@ -113,8 +113,11 @@ static int tk_open(struct inode *inode, struct file *file)
 				       file->f_mode & FMODE_WRITE);
 	if (ret)
 		goto out;
-	/* A plaintext view needs the header: verified now, or made for an
-	 * empty file opened for writing, so a bad one fails the open.
+	/*
+	 * A plaintext view needs the header. Opened for writing it is
+	 * verified now (or made, for an empty file), so a bad one fails the
+	 * open; for reading only it is read now and verified by the agent
+	 * with the first read, which a bad one fails.
 	 */
 	if (applykey) {
 		ret = takakrypt_header_load(inode, file->f_path.dentry,

@@ -67,6 +67,10 @@ run_set() {
 	t=$(now)
 	ls -lR "$dir/tree" >/dev/null
 	row "ls -lR, cold" s "$set" "$(secs "$t")"
+	drop_caches
+	t=$(now)
+	find "$dir/tree" -type f -print0 | xargs -0 cat >/dev/null
+	row "read every file of the tree, cold" s "$set" "$(secs "$t")"
 	t=$(now)
 	rm -rf "$dir/tree"
 	sync

@@ -3,8 +3,9 @@
 # with EIO (at open or read, never a byte of garbage or of another file's
 # plaintext) and the agent writes an audit record naming the reason.
 # Cases: a flipped byte in the authenticator, the nonce, the magic and the
-# format version; a key version removed from the key store; a whole key
-# removed from the key store. Untouched files still read.
+# format version; a file of zeros (read without the key) whose
+# authenticator is flipped; a key version removed from the key store; a
+# whole key removed from the key store. Untouched files still read.
 # vm-timeout: 900
 source "$(dirname "$0")/lib/crypt.bash"
 
@@ -53,6 +54,10 @@ for n in ok t-mac t-nonce t-magic t-version v1; do
 	cp "$REF/$n" "$GP/$n"
 done
 for n in ok v1; do same "$n"; done
+# All zeros: stored as zero units, which need no key to read.
+head -c 65536 /dev/zero >"$REF/t-zero"
+cp "$REF/t-zero" "$GP/t-zero"
+same t-zero
 stop_real_agent
 
 # A file under test-key version 2, after a rotation.
@@ -69,6 +74,7 @@ flip "$GP/t-mac" 4070
 flip "$GP/t-nonce" 40
 flip "$GP/t-magic" 0
 flip "$GP/t-version" 8
+flip "$GP/t-zero" 4070
 cp "$WORK/test-key.v1" "$KEYS/test-key.key"
 chmod 600 "$KEYS/test-key.key"
 
@@ -79,6 +85,7 @@ refused t-mac 'tamper|authenticat|mismatch'
 refused t-nonce 'tamper|mismatch|key check'
 refused t-magic 'header|not encrypted|plaintext'
 refused t-version 'version|invalid|header'
+refused t-zero 'tamper|authenticat|mismatch'
 refused v2 'key|version'
 refused gone 'key'
 check "v2: reason says the key is missing" "yes" \

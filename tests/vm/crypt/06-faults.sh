@@ -5,7 +5,9 @@
 # answered (timeout_ms is short). Before the fault the toy transform
 # works; once it starts a read fails with EIO and gives no byte, a write
 # fails at write or fsync with EIO, and the lower file never holds the
-# plaintext. The harness checks that the kernel reported nothing.
+# plaintext. Runs the agent never answered (it went away, or timed out)
+# stay dirty and a working agent stores them later. The harness checks
+# that the kernel reported nothing.
 # vm-timeout: 700
 source "$(dirname "$0")/lib/crypt.bash"
 
@@ -48,12 +50,51 @@ for kind in "${FAULT_KINDS[@]}"; do
 	: >"$AGENT_LOG"
 done
 
+# Runs no agent answered are kept, not lost: their pages stay dirty and
+# the next agent stores them. kept-timeout: the agent holds the requests
+# past timeout_ms; kept-gone: it is killed with the requests in flight.
+# A sync that met either reports nothing stored: the file's fsync fails.
+start_agent --rule permit,applykey --ttl 60000 --crypt \
+	--crypt-fault ignore --fault-on-signal
+kept_marker="KEPT-MARKER-$RANDOM$RANDOM"
+for name in kept-timeout kept-gone; do
+	for i in $(seq 1 12000); do echo "$kept_marker $name $i"; done >"$REF/$name"
+done
+cp "$REF/kept-timeout" "$GP/kept-timeout"
+kill -USR2 "$AGENT_PID"
+check "kept-timeout: fsync with no answer" "eio" \
+	"$("${IO[@]}" fsync-eio "$GP/kept-timeout" 2>&1)"
+cp "$REF/kept-gone" "$GP/kept-gone"
+gone_ino=$(stat -c %i "$LOWER/kept-gone")
+: >"$AGENT_LOG"
+sync "$GP/kept-gone" 2>/dev/null &
+sync_pid=$!
+sleep 0.5
+stop_agent KILL
+sync_status=0
+wait "$sync_pid" || sync_status=$?
+check "kept-gone: fsync with the agent gone fails" "yes" \
+	"$([ "$sync_status" -ne 0 ] && echo yes || echo no)"
+check "kept-gone: the agent held its runs when it went" "yes" \
+	"$(grep -q "\"crypt\": \"encrypt\".*\"inode\": $gone_ino,.*\"fault\": \"ignore\"" \
+		"$AGENT_LOG" && echo yes || echo no)"
+: >"$AGENT_LOG"
+for name in kept-timeout kept-gone; do
+	check "$name: nothing stored without an agent" "0" \
+		"$(grep -c -a -F -- "$kept_marker" "$LOWER/$name" || true)"
+done
+
 # A working agent again: the files read back (the written ones are
-# either absent, empty or whole; never plaintext on disk).
+# either absent, empty or whole; never plaintext on disk), and the kept
+# runs are stored by it.
 start_agent --rule permit,applykey --ttl 60000 --crypt
 drop_caches
 for kind in "${FAULT_KINDS[@]}"; do
 	same "r-$kind" "(after the $kind fault, with a working agent)"
+done
+for name in kept-timeout kept-gone; do
+	check_stored "$name" "$(stat -c %s "$REF/$name")" "$kept_marker"
+	same "$name" "(stored by the next agent)"
 done
 stop_agent
 umount "$GP"

@@ -80,6 +80,43 @@ echo 3 >/proc/sys/vm/drop_caches
 expect_ok "read equal after dropping caches" cmp "$REF/big" "$GP/big"
 expect_ok "random file equal after dropping caches" cmp "$REF/rand" "$GP/rand"
 
+# Opened for reading only, a file costs no header request: its header goes
+# with the first read's request, which names the file (should the agent
+# refuse the header, its audit says which file). Opened for writing, the
+# header is verified at open, unless a read had it accepted already.
+# crypt_ops OP: how many requests of OP the agent logged since the reset.
+crypt_ops() { grep -c "\"crypt\": \"$1\"" "$AGENT_LOG" || true; }
+# first_decrypt_path: the path the first DECRYPT named.
+first_decrypt_path() {
+	/usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    q = json.loads(line)
+    if q.get("crypt") == "decrypt":
+        print(q["path"] or "(none)")
+        break' "$AGENT_LOG"
+}
+echo 3 >/proc/sys/vm/drop_caches
+: >"$AGENT_LOG"
+expect_ok "read-only open and read" cmp "$REF/rand" "$GP/rand"
+check "read-only: no header request" "0" "$(crypt_ops open_header)"
+check "read-only: the first read named the file" "/rand" "$(first_decrypt_path)"
+echo 1 >/proc/sys/vm/drop_caches	# the page cache; the inode stays
+: >"$AGENT_LOG"
+expect_ok "read-only again" cmp "$REF/rand" "$GP/rand"
+check "read-only again: the header accepted, reads name none" "0 (none)" \
+	"$(crypt_ops open_header) $(first_decrypt_path)"
+open_rw() { /usr/bin/python3 -c 'import os, sys; os.close(os.open(sys.argv[1], os.O_RDWR))' "$1"; }
+expect_ok "open for writing after reads" open_rw "$GP/rand"
+check "open for writing after reads: accepted already" "0" "$(crypt_ops open_header)"
+echo 3 >/proc/sys/vm/drop_caches
+: >"$AGENT_LOG"
+expect_ok "open for writing first" open_rw "$GP/rand"
+expect_ok "open for writing again" open_rw "$GP/rand"
+expect_ok "then read" cmp "$REF/rand" "$GP/rand"
+check "written-first: verified at open, once; reads name none" "1 (none)" \
+	"$(crypt_ops open_header) $(first_decrypt_path)"
+
 stop_agent
 umount "$GP"
 # lower_is FILE REF: FILE is the header with the magic, then the toy

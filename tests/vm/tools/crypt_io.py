@@ -8,6 +8,8 @@ exits non-zero with what was expected and what was found.
     crypt_io.py write-eio FILE MARKER  write MARKER (repeated to 64 KiB)
                                        and fsync: "eio" if write or fsync
                                        fails with EIO
+    crypt_io.py fsync-eio FILE         fsync the file: "eio" if that
+                                       fails with EIO
     crypt_io.py append2 FILE N         two processes append N records each
                                        with O_APPEND; every record whole
     crypt_io.py disjoint FILE PROCS    PROCS processes write disjoint
@@ -72,6 +74,21 @@ def write_eio(path, marker):
         except OSError:
             pass
     return 'write and fsync succeeded'
+
+
+def fsync_eio(path):
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.fsync(fd)
+    except OSError as e:
+        return 'eio' if e.errno == errno.EIO else \
+            'errno %s' % errno.errorcode.get(e.errno)
+    finally:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    return 'fsync succeeded'
 
 
 def record(who, i):
@@ -213,6 +230,8 @@ def main():
         print(expect_eio(args[0]))
     elif cmd == 'write-eio':
         print(write_eio(args[0], args[1]))
+    elif cmd == 'fsync-eio':
+        print(fsync_eio(args[0]))
     elif cmd == 'append2':
         print(append2(args[0], int(args[1])))
     elif cmd == 'disjoint':

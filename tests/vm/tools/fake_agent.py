@@ -370,9 +370,11 @@ def answer_crypt(nl, args, faulty, body, log):
     if op == 'open_header':
         units = [p for k, p in attrs if k == A['FILE_HEADER']]
     fault = args.crypt_fault if faulty and op in args.fault_ops else None
+    path = next((p for k, p in attrs if k == A['PATH']), b'')
     log.write(json.dumps({'crypt': op, 'id': req[0], 'pid': req[2],
                           'inode': req[4], 'first_unit': req[5],
                           'length': req[6], 'units': len(units),
+                          'path': path.rstrip(b'\0').decode(errors='replace'),
                           'fault': fault}) + '\n')
     if fault == 'ignore':
         return
