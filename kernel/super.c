@@ -101,10 +101,32 @@ static int tk_show_options(struct seq_file *m, struct dentry *root)
 	return 0;
 }
 
+/*
+ * Writeback puts the ciphertext in the lower filesystem's page cache: a
+ * syncfs(2) or unmount of the guard point (and sync(2), which may reach
+ * the lower filesystem before the guard point has written into it) then
+ * syncs the lower filesystem, so that what they wait for is on its disk.
+ * Done once, in the waiting pass.
+ */
+static int tk_sync_fs(struct super_block *sb, int wait)
+{
+	struct super_block *lower_sb =
+		takakrypt_sb(sb)->lower_path.dentry->d_sb;
+	int ret;
+
+	if (!wait || sb_rdonly(lower_sb))
+		return 0;
+	down_read(&lower_sb->s_umount);
+	ret = sync_filesystem(lower_sb);
+	up_read(&lower_sb->s_umount);
+	return ret;
+}
+
 static const struct super_operations tk_sops = {
 	.alloc_inode = tk_alloc_inode,
 	.free_inode = tk_free_inode,
 	.evict_inode = tk_evict_inode,
+	.sync_fs = tk_sync_fs,
 	.statfs = tk_statfs,
 	.show_options = tk_show_options,
 };

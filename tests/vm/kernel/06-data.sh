@@ -117,6 +117,15 @@ expect_ok "then read" cmp "$REF/rand" "$GP/rand"
 check "written-first: verified at open, once; reads name none" "1 (none)" \
 	"$(crypt_ops open_header) $(first_decrypt_path)"
 
+# syncfs(2) of the guard point (sync -f) also syncs the lower filesystem:
+# the ciphertext writeback put in its page cache is on the disk after it,
+# and nothing is left dirty (tmpfs pages do not count as dirty).
+dd if=/dev/urandom of="$GP/durable" bs=1M count=8 status=none
+expect_ok "syncfs of the guard point" sync -f "$GP/durable"
+dirty_kb=$(awk '/^Dirty:/ {print $2}' /proc/meminfo)
+check "syncfs leaves under 2 MiB dirty (found $dirty_kb kB)" "yes" \
+	"$([ "$dirty_kb" -lt 2048 ] && echo yes || echo no)"
+
 stop_agent
 umount "$GP"
 # lower_is FILE REF: FILE is the header with the magic, then the toy
