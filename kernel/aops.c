@@ -243,10 +243,12 @@ split:
  * A run no agent answered (-ENOTCONN: none there, it went away or timed
  * out) was not stored but is not lost either: its pages are dirtied
  * again, before their writeback ends so that no truncate can drop them in
- * between, and the next writeback with an agent stores them. A sync
- * (WB_SYNC_ALL: fsync, sync, unmount) still fails with EIO, as it did not
- * store them. Any other error (refused, a reply that does not fit, the
- * lower file's) ends the pages with the error, as for a failed disk.
+ * between, and the next writeback with an agent stores them. The mapping
+ * still records EIO, also for background writeback: an fsync that waited
+ * for these pages stored nothing and must not succeed (it may instead
+ * report EIO for data a later writeback stores). Any other error
+ * (refused, a reply that does not fit, the lower file's) ends the pages
+ * with the error, as for a failed disk.
  */
 static int tk_end_run(struct inode *inode, struct page **pages,
 		      unsigned int nr, int err, bool sync_all)
@@ -257,9 +259,8 @@ static int tk_end_run(struct inode *inode, struct page **pages,
 	if (keep) {
 		pr_warn_ratelimited("writeback of inode %lu found no agent: its pages stay dirty\n",
 				    inode->i_ino);
+		mapping_set_error(inode->i_mapping, -EIO);
 		err = sync_all ? -EIO : 0;
-		if (err)
-			mapping_set_error(inode->i_mapping, err);
 	} else if (err) {
 		pr_warn_ratelimited("writeback of inode %lu failed: %d\n",
 				    inode->i_ino, err);

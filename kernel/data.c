@@ -237,20 +237,24 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 {
 	struct takakrypt_inode_info *ti = takakrypt_i(inode);
 	struct takakrypt_header *h;
+	bool done;
 	loff_t size;
 	ssize_t n;
 	int ret = 0;
 
-	h = READ_ONCE(ti->header);
-	if (h && (!create || READ_ONCE(h->verified)))
+	/* Referenced: a raw restore may drop the inode's header any time. */
+	h = takakrypt_header_get(inode);
+	done = h && (!create || READ_ONCE(h->verified));
+	takakrypt_header_put(h);
+	if (done)
 		return 0;
 	mutex_lock(&ti->header_mutex);
-	h = ti->header;
-	if (h && (!create || READ_ONCE(h->verified)))
-		goto out;
+	h = takakrypt_header_get(inode);
 	if (h) {
 		/* Kept for reading unverified; to be written: verify now. */
-		ret = tk_header_open(inode, dentry, h);
+		if (create && !READ_ONCE(h->verified))
+			ret = tk_header_open(inode, dentry, h);
+		takakrypt_header_put(h);
 		goto out;
 	}
 	size = i_size_read(ti->lower_inode);
@@ -278,10 +282,12 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 		ret = n < 0 ? n : 0;
 		/*
 		 * A whole header read for reading only goes unverified with
-		 * the first data request; a short one (plaintext) is the
-		 * agent's to refuse now, and to say why.
+		 * the first data request. A short one (plaintext) is the
+		 * agent's to refuse now, and to say why; so is the header
+		 * of an empty file, which no data request will carry.
 		 */
-		if (!ret && (create || n != TAKAKRYPT_FILE_HEADER_SIZE)) {
+		if (!ret && (create || n != TAKAKRYPT_FILE_HEADER_SIZE ||
+			     size <= TAKAKRYPT_FILE_HEADER_SIZE)) {
 			h->verified = true;
 			ret = tk_header_request(inode, dentry,
 						TAKAKRYPT_CRYPT_OPEN_HEADER,
@@ -298,34 +304,46 @@ out:
 }
 
 /*
- * Verifies a header kept unverified before zeros are read with it: zeros
- * need no key, but a damaged header must fail the read all the same.
+ * Verifies the header before zeros are read with it: zeros need no key,
+ * but a damaged header must fail the read all the same. For readers only
+ * (an open file keeps the inode, so dropping the alias cannot evict it).
  */
 static int tk_header_verify(struct inode *inode)
 {
 	struct takakrypt_inode_info *ti = takakrypt_i(inode);
 	struct takakrypt_header *h = takakrypt_header_get(inode);
-	bool verified = !h || READ_ONCE(h->verified);
 	struct dentry *dentry;
+	bool verified;
 	int ret = 0;
 
+	if (!h) {
+		/* None kept (a raw restore dropped it): read it first. */
+		ret = takakrypt_header_load(inode, NULL, false);
+		if (ret)
+			return ret;
+		h = takakrypt_header_get(inode);
+	}
+	verified = !h || READ_ONCE(h->verified);	/* !h: empty file */
 	takakrypt_header_put(h);
 	if (verified)
 		return 0;
 	dentry = d_find_alias(inode);	/* for the path in the request */
 	mutex_lock(&ti->header_mutex);
-	h = ti->header;
-	if (h && !h->verified)
+	h = takakrypt_header_get(inode);
+	if (h && !READ_ONCE(h->verified))
 		ret = tk_header_open(inode, dentry, h);
+	takakrypt_header_put(h);
 	mutex_unlock(&ti->header_mutex);
 	dput(dentry);
 	return ret;
 }
 
 /*
- * The file's path in the guard point (one of its names), for the request
+ * The file's path in the guard point (one of its names), for a DECRYPT
  * that carries a header not verified yet: should the agent refuse it, its
  * audit record names the file. NULL when there is none or no memory.
+ * Readers only: an open file keeps the inode, so dropping the alias
+ * cannot evict it (writeback must not do this).
  */
 static const char *tk_inode_path(struct inode *inode, char **buf)
 {
@@ -369,8 +387,17 @@ static bool tk_run_is_zero(struct page **pages, const u8 *buf, size_t len)
  */
 static bool tk_unanswered(int ret)
 {
-	return ret == -ENOTCONN || ret == -ECONNRESET || ret == -ETIMEDOUT ||
-	       ret == -EINTR;
+	switch (ret) {
+	case -ENOTCONN:		/* no agent registered */
+	case -ECONNREFUSED:	/* its socket was gone when sending */
+	case -EAGAIN:		/* its socket stayed full until the timeout */
+	case -ECONNRESET:	/* it went away with the request */
+	case -ETIMEDOUT:
+	case -EINTR:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* A job that could not be sent: count it, say why, drop the header. */
@@ -448,7 +475,12 @@ void takakrypt_crypt_begin(struct takakrypt_crypt_job *job, struct inode *inode,
 		}
 	}
 	tk_msg_init(m, inode, job->op, NULL);
-	m->path = READ_ONCE(job->header->verified) ? NULL :
+	/*
+	 * The agent verifies every header new to it, also an ENCRYPT's (one
+	 * kept unverified since a raw restore); only a reader's names the
+	 * file.
+	 */
+	m->path = encrypt || READ_ONCE(job->header->verified) ? NULL :
 		  tk_inode_path(inode, &name);
 	m->policy = NULL;
 	m->req.first_unit = first;

@@ -72,6 +72,10 @@ static void tk_evict_inode(struct inode *inode)
 {
 	struct takakrypt_inode_info *ti = takakrypt_i(inode);
 
+	/* Only an unmount with no agent to encrypt them gets here with them. */
+	if (inode->i_nlink && mapping_tagged(&inode->i_data, PAGECACHE_TAG_DIRTY))
+		pr_warn_ratelimited("inode %lu: data not written, dropped: no agent encrypted it before the unmount\n",
+				    inode->i_ino);
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	takakrypt_header_release(inode);

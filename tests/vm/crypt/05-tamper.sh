@@ -3,8 +3,8 @@
 # with EIO (at open or read, never a byte of garbage or of another file's
 # plaintext) and the agent writes an audit record naming the reason.
 # Cases: a flipped byte in the authenticator, the nonce, the magic and the
-# format version; a file of zeros (read without the key) whose
-# authenticator is flipped; a key version removed from the key store; a
+# format version; a file of zeros (read without the key) and an empty
+# file (the header alone) whose authenticators are flipped; a key version removed from the key store; a
 # whole key removed from the key store. Untouched files still read.
 # vm-timeout: 900
 source "$(dirname "$0")/lib/crypt.bash"
@@ -58,6 +58,9 @@ for n in ok v1; do same "$n"; done
 head -c 65536 /dev/zero >"$REF/t-zero"
 cp "$REF/t-zero" "$GP/t-zero"
 same t-zero
+# Empty: the header alone, which no read request would carry.
+: >"$GP/t-empty"
+check "t-empty: the header alone" "4096" "$(stat -c %s "$LOWER/t-empty")"
 stop_real_agent
 
 # A file under test-key version 2, after a rotation.
@@ -75,6 +78,7 @@ flip "$GP/t-nonce" 40
 flip "$GP/t-magic" 0
 flip "$GP/t-version" 8
 flip "$GP/t-zero" 4070
+flip "$GP/t-empty" 4070
 cp "$WORK/test-key.v1" "$KEYS/test-key.key"
 chmod 600 "$KEYS/test-key.key"
 
@@ -86,6 +90,7 @@ refused t-nonce 'tamper|mismatch|key check'
 refused t-magic 'header|not encrypted|plaintext'
 refused t-version 'version|invalid|header'
 refused t-zero 'tamper|authenticat|mismatch'
+refused t-empty 'tamper|authenticat|mismatch'
 refused v2 'key|version'
 refused gone 'key'
 check "v2: reason says the key is missing" "yes" \

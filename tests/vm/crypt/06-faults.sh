@@ -103,4 +103,16 @@ for kind in "${FAULT_KINDS[@]}"; do
 	check "w-$kind: no plaintext after unmount" "0" \
 		"$(grep -c -a -F -- "FAULT-MARKER-$kind" "$GP/w-$kind" || true)"
 done
+
+# An unmount that finds dirty data and no agent cannot store it: the data
+# is dropped, and the kernel says so; the lower file holds no plaintext.
+mount_gp
+start_agent --rule permit,applykey --ttl 60000 --crypt
+echo "LOST-MARKER-$RANDOM" >"$GP/lost"
+stop_agent KILL
+expect_ok "unmount with dirty data and no agent" umount "$GP"
+check "the kernel says what the unmount dropped" "yes" \
+	"$(dmesg | grep -q 'data not written, dropped' && echo yes || echo no)"
+check "lost: no plaintext in the lower file" "0" \
+	"$(grep -c -a -F -- "LOST-MARKER" "$GP/lost" || true)"
 finish
