@@ -243,12 +243,16 @@ split:
  * A run no agent answered (-ENOTCONN: none there, it went away or timed
  * out) was not stored but is not lost either: its pages are dirtied
  * again, before their writeback ends so that no truncate can drop them in
- * between, and the next writeback with an agent stores them. The mapping
- * still records EIO, also for background writeback: an fsync that waited
- * for these pages stored nothing and must not succeed (it may instead
- * report EIO for data a later writeback stores). Any other error
- * (refused, a reply that does not fit, the lower file's) ends the pages
- * with the error, as for a failed disk.
+ * between, and the next writeback with an agent stores them. EIO is
+ * still recorded where fsync and syncfs look, also for background
+ * writeback: an fsync that waited for these pages stored nothing and must
+ * not succeed (it may instead report EIO for data a later writeback
+ * stores). Only a sync's own runs also flag the mapping (AS_EIO), which
+ * fails the caller's filemap_write_and_wait (a backup read, a truncate):
+ * a background run's flag would fail one later such call that had
+ * nothing to do with it. Any other error (refused, a reply that does not
+ * fit, the lower file's) ends the pages with the error, as for a failed
+ * disk.
  */
 static int tk_end_run(struct inode *inode, struct page **pages,
 		      unsigned int nr, int err, bool sync_all)
@@ -259,7 +263,12 @@ static int tk_end_run(struct inode *inode, struct page **pages,
 	if (keep) {
 		pr_warn_ratelimited("writeback of inode %lu found no agent: its pages stay dirty\n",
 				    inode->i_ino);
-		mapping_set_error(inode->i_mapping, -EIO);
+		if (sync_all) {
+			mapping_set_error(inode->i_mapping, -EIO);
+		} else {
+			filemap_set_wb_err(inode->i_mapping, -EIO);
+			errseq_set(&inode->i_sb->s_wb_err, -EIO);
+		}
 		err = sync_all ? -EIO : 0;
 	} else if (err) {
 		pr_warn_ratelimited("writeback of inode %lu failed: %d\n",

@@ -118,7 +118,12 @@ void takakrypt_header_release(struct inode *inode)
  */
 void takakrypt_raw_changed(struct inode *inode)
 {
+	struct takakrypt_inode_info *ti = takakrypt_i(inode);
+
+	/* Not while a loader may publish the bytes it read before. */
+	mutex_lock(&ti->header_mutex);
 	tk_header_set(inode, NULL);
+	mutex_unlock(&ti->header_mutex);
 	truncate_pagecache(inode, 0);
 	i_size_write(inode,
 		     takakrypt_plain_size(i_size_read(takakrypt_lower_inode(inode))));
@@ -205,6 +210,12 @@ static int tk_header_request(struct inode *inode, struct dentry *dentry,
 	return tk_crypt_result(inode, op, ret, &r);
 }
 
+/* Whether the lower file holds no data unit, just (at most) a header. */
+static bool tk_header_only(struct takakrypt_inode_info *ti)
+{
+	return i_size_read(ti->lower_inode) <= TAKAKRYPT_FILE_HEADER_SIZE;
+}
+
 /* Has the agent verify the whole header @h kept unverified. */
 static int tk_header_open(struct inode *inode, struct dentry *dentry,
 			  struct takakrypt_header *h)
@@ -242,17 +253,23 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 	ssize_t n;
 	int ret = 0;
 
-	/* Referenced: a raw restore may drop the inode's header any time. */
+	/*
+	 * Referenced: a raw restore may drop the inode's header any time.
+	 * One kept unverified is verified now for writing, and at an open
+	 * (@dentry) of a file that is the header alone, which no data
+	 * request will carry (it may have been truncated since).
+	 */
 	h = takakrypt_header_get(inode);
-	done = h && (!create || READ_ONCE(h->verified));
+	done = h && (READ_ONCE(h->verified) ||
+		     !(create || (dentry && tk_header_only(ti))));
 	takakrypt_header_put(h);
 	if (done)
 		return 0;
 	mutex_lock(&ti->header_mutex);
 	h = takakrypt_header_get(inode);
 	if (h) {
-		/* Kept for reading unverified; to be written: verify now. */
-		if (create && !READ_ONCE(h->verified))
+		if (!READ_ONCE(h->verified) &&
+		    (create || (dentry && tk_header_only(ti))))
 			ret = tk_header_open(inode, dentry, h);
 		takakrypt_header_put(h);
 		goto out;
@@ -287,7 +304,7 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 		 * of an empty file, which no data request will carry.
 		 */
 		if (!ret && (create || n != TAKAKRYPT_FILE_HEADER_SIZE ||
-			     size <= TAKAKRYPT_FILE_HEADER_SIZE)) {
+			     (dentry && size <= TAKAKRYPT_FILE_HEADER_SIZE))) {
 			h->verified = true;
 			ret = tk_header_request(inode, dentry,
 						TAKAKRYPT_CRYPT_OPEN_HEADER,

@@ -72,10 +72,12 @@ static void tk_evict_inode(struct inode *inode)
 {
 	struct takakrypt_inode_info *ti = takakrypt_i(inode);
 
-	/* Only an unmount with no agent to encrypt them gets here with them. */
+	/*
+	 * Only an unmount whose sync no agent answered gets here with dirty
+	 * pages: they are lost; tk_kill_sb() says how many files.
+	 */
 	if (inode->i_nlink && mapping_tagged(&inode->i_data, PAGECACHE_TAG_DIRTY))
-		pr_warn_ratelimited("inode %lu: data not written, dropped: no agent encrypted it before the unmount\n",
-				    inode->i_ino);
+		atomic_inc(&takakrypt_sb(inode->i_sb)->dropped);
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	takakrypt_header_release(inode);
@@ -381,6 +383,10 @@ static void tk_kill_sb(struct super_block *sb)
 	struct takakrypt_sb_info *sbi = takakrypt_sb(sb);
 
 	kill_anon_super(sb);
+	if (sbi && atomic_read(&sbi->dropped))
+		pr_warn("guard point %s unmounted with no agent to store the data of %d file(s): dropped\n",
+			sbi->gp_path ? sbi->gp_path : "?",
+			atomic_read(&sbi->dropped));
 	if (sbi) {
 		if (!list_empty(&sbi->gp_node))
 			takakrypt_proc_del_gp(sbi);

@@ -32,6 +32,8 @@ struct takakrypt_sb_info {
 	struct workqueue_struct *ra_wq;	/* the same for readahead */
 	atomic_t wb_inflight;
 	wait_queue_head_t wb_wait;
+	/* Files evicted at unmount with data no agent stored (dropped). */
+	atomic_t dropped;
 };
 
 static inline struct takakrypt_sb_info *takakrypt_sb(struct super_block *sb)
