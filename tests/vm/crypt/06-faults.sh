@@ -84,9 +84,11 @@ for name in kept-timeout kept-gone; do
 		"$(grep -c -a -F -- "$kept_marker" "$LOWER/$name" || true)"
 done
 
-# Background writeback that no agent answers keeps the pages too; the
-# next agent stores them, and a truncate (which writes back first)
-# succeeds after that.
+# Background writeback that no agent answers keeps the pages too, and
+# flags only what fsync reads: once the next agent stored them, a
+# truncate (which writes back first and checks the file's error flags)
+# succeeds. An open descriptor keeps the inode, and so its flags,
+# through the drop_caches below.
 start_agent --rule permit,applykey --ttl 60000 --crypt \
 	--crypt-fault ignore --fault-on-signal
 for i in $(seq 1 3000); do echo "$kept_marker kept-bg $i"; done >"$REF/kept-bg"
@@ -96,6 +98,7 @@ interval=$(cat /proc/sys/vm/dirty_writeback_centisecs)
 echo 10 >/proc/sys/vm/dirty_expire_centisecs
 echo 10 >/proc/sys/vm/dirty_writeback_centisecs
 cp "$REF/kept-bg" "$GP/kept-bg"
+exec 9<"$GP/kept-bg"
 bg_seen="\"crypt\": \"encrypt\".*\"inode\": $(stat -c %i "$LOWER/kept-bg"),.*\"fault\": \"ignore\""
 for i in $(seq 1 50); do
 	grep -q "$bg_seen" "$AGENT_LOG" && break
@@ -122,6 +125,7 @@ for name in kept-timeout kept-gone kept-bg; do
 	same "$name" "(stored by the next agent)"
 done
 expect_ok "kept-bg: truncate once stored" truncate -s 20000 "$GP/kept-bg"
+exec 9<&-
 truncate -s 20000 "$REF/kept-bg"
 same kept-bg "(stored, then truncated)"
 stop_agent
