@@ -59,36 +59,30 @@ def expect_eio(path):
     return 'success, %d bytes: %r' % (len(got), got[:40])
 
 
+def eio_of(fd, steps, done):
+    """Run steps(fd), then close fd: "eio" if a step fails with EIO."""
+    try:
+        steps(fd)
+    except OSError as e:
+        return 'eio' if e.errno == errno.EIO else \
+            'errno %s' % errno.errorcode.get(e.errno)
+    finally:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    return done
+
+
 def write_eio(path, marker):
     data = (marker.encode() * (65536 // len(marker) + 1))[:65536]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    except OSError as e:
-        return 'eio' if e.errno == errno.EIO else \
-            'errno %s' % errno.errorcode.get(e.errno)
-    finally:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    return 'write and fsync succeeded'
+    return eio_of(fd, lambda f: (os.write(f, data), os.fsync(f)),
+                  'write and fsync succeeded')
 
 
 def fsync_eio(path):
-    fd = os.open(path, os.O_WRONLY)
-    try:
-        os.fsync(fd)
-    except OSError as e:
-        return 'eio' if e.errno == errno.EIO else \
-            'errno %s' % errno.errorcode.get(e.errno)
-    finally:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    return 'fsync succeeded'
+    return eio_of(os.open(path, os.O_WRONLY), os.fsync, 'fsync succeeded')
 
 
 def record(who, i):
