@@ -179,9 +179,106 @@ static void tk_msg_init(struct takakrypt_crypt_msg *m, struct inode *inode,
 	m->policy = sbi->policy;
 }
 
-/* Asks the agent for a new header (NEW_HEADER) or to verify one. */
+/*
+ * Spare headers. A NEW_HEADER reply may bring spares for the guard point's
+ * next new files (docs/PROTOCOL.md, "Spare headers"); kept here, they
+ * save those files their round trip. Each is handed out once, oldest
+ * first; one past its time or of an earlier epoch is freed instead.
+ */
+static void tk_spares_drop_locked(struct takakrypt_spare_pool *sp)
+{
+	while (sp->n)
+		kfree(sp->hdr[--sp->n].bytes);
+}
+
+/* Takes a spare header into @out; false when none is fit to use. */
+static bool tk_spare_take(struct takakrypt_sb_info *sbi, u8 *out)
+{
+	struct takakrypt_spare_pool *sp = &sbi->spares;
+	u8 *got = NULL;
+	unsigned int i = 0;
+
+	spin_lock(&sp->lock);
+	if (sp->epoch != takakrypt_header_epoch())
+		tk_spares_drop_locked(sp);
+	for (; i < sp->n && !got; i++) {
+		if (time_before(jiffies, sp->hdr[i].expires))
+			got = sp->hdr[i].bytes;
+		else
+			kfree(sp->hdr[i].bytes);
+	}
+	sp->n -= i;
+	memmove(sp->hdr, sp->hdr + i, sp->n * sizeof(sp->hdr[0]));
+	spin_unlock(&sp->lock);
+	if (!got)
+		return false;
+	memcpy(out, got, TAKAKRYPT_FILE_HEADER_SIZE);
+	kfree(got);
+	atomic64_inc(&takakrypt_stats.spare_headers_used);
+	return true;
+}
+
+/*
+ * Keeps the spares of a reply to a request sent under @epoch, if no
+ * reload or agent change came since; frees the ones not kept.
+ */
+static void tk_spares_keep(struct takakrypt_sb_info *sbi,
+			   struct takakrypt_spare_headers *got, u64 epoch)
+{
+	struct takakrypt_spare_pool *sp = &sbi->spares;
+	unsigned long expires = jiffies +
+		msecs_to_jiffies(TAKAKRYPT_SPARE_HEADER_TTL_MS);
+	unsigned int i = 0;
+
+	spin_lock(&sp->lock);
+	if (epoch == takakrypt_header_epoch()) {
+		if (sp->epoch != epoch) {
+			tk_spares_drop_locked(sp);
+			sp->epoch = epoch;
+		}
+		for (; i < got->n && sp->n < TAKAKRYPT_MAX_SPARE_HEADERS; i++) {
+			sp->hdr[sp->n].bytes = got->bytes[i];
+			sp->hdr[sp->n++].expires = expires;
+		}
+	}
+	spin_unlock(&sp->lock);
+	for (; i < got->n; i++)
+		kfree(got->bytes[i]);
+	got->n = 0;
+}
+
+/**
+ * takakrypt_spares_count() - spare headers a guard point holds now.
+ * @sbi: the guard point
+ */
+unsigned int takakrypt_spares_count(struct takakrypt_sb_info *sbi)
+{
+	unsigned int n;
+
+	spin_lock(&sbi->spares.lock);
+	n = sbi->spares.epoch == takakrypt_header_epoch() ? sbi->spares.n : 0;
+	spin_unlock(&sbi->spares.lock);
+	return n;
+}
+
+/**
+ * takakrypt_spares_free() - free a guard point's spare headers at unmount.
+ * @sbi: the guard point
+ */
+void takakrypt_spares_free(struct takakrypt_sb_info *sbi)
+{
+	spin_lock(&sbi->spares.lock);
+	tk_spares_drop_locked(&sbi->spares);
+	spin_unlock(&sbi->spares.lock);
+}
+
+/*
+ * Asks the agent for a new header (NEW_HEADER, whose reply's spares go
+ * to @spares if set) or to verify one.
+ */
 static int tk_header_request(struct inode *inode, struct dentry *dentry,
-			     u32 op, u8 *bytes, size_t have)
+			     u32 op, u8 *bytes, size_t have,
+			     struct takakrypt_spare_headers *spares)
 {
 	struct takakrypt_crypt_reply r = {};
 	struct takakrypt_crypt_msg m;
@@ -203,11 +300,32 @@ static int tk_header_request(struct inode *inode, struct dentry *dentry,
 		m.req.length = have;
 	} else {
 		m.out = bytes;
+		m.spares = spares;
 	}
 	ret = takakrypt_genl_crypt(&m, &r);
 	if (buf)
 		__putname(buf);
 	return tk_crypt_result(inode, op, ret, &r);
+}
+
+/* A header for a new file: a spare one, else one the agent makes now. */
+static int tk_new_header(struct inode *inode, struct dentry *dentry, u8 *out)
+{
+	struct takakrypt_sb_info *sbi = takakrypt_sb(inode->i_sb);
+	struct takakrypt_spare_headers spares;
+	u64 epoch;
+	int ret;
+
+	if (tk_spare_take(sbi, out))
+		return 0;
+	spares.n = 0;
+	epoch = takakrypt_header_epoch();
+	ret = tk_header_request(inode, dentry, TAKAKRYPT_CRYPT_NEW_HEADER,
+				out, 0, &spares);
+	if (ret)
+		epoch = U64_MAX;	/* keeps none */
+	tk_spares_keep(sbi, &spares, epoch);
+	return ret;
 }
 
 /* Whether the lower file holds no data unit, just (at most) a header. */
@@ -223,7 +341,7 @@ static int tk_header_open(struct inode *inode, struct dentry *dentry,
 	int ret;
 
 	ret = tk_header_request(inode, dentry, TAKAKRYPT_CRYPT_OPEN_HEADER,
-				h->bytes, TAKAKRYPT_FILE_HEADER_SIZE);
+				h->bytes, TAKAKRYPT_FILE_HEADER_SIZE, NULL);
 	if (!ret)
 		WRITE_ONCE(h->verified, true);
 	return ret;
@@ -285,8 +403,7 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 
 	if (!size) {
 		h->verified = true;
-		ret = tk_header_request(inode, dentry, TAKAKRYPT_CRYPT_NEW_HEADER,
-					h->bytes, 0);
+		ret = tk_new_header(inode, dentry, h->bytes);
 		if (!ret) {
 			n = takakrypt_lower_write(inode, h->bytes,
 						  TAKAKRYPT_FILE_HEADER_SIZE, 0);
@@ -308,7 +425,7 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 			h->verified = true;
 			ret = tk_header_request(inode, dentry,
 						TAKAKRYPT_CRYPT_OPEN_HEADER,
-						h->bytes, n);
+						h->bytes, n, NULL);
 		}
 	}
 	if (ret)

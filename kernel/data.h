@@ -51,6 +51,10 @@ int takakrypt_header_load(struct inode *inode, struct dentry *dentry,
 void takakrypt_raw_changed(struct inode *inode);
 void takakrypt_header_release(struct inode *inode);
 
+struct takakrypt_sb_info;
+unsigned int takakrypt_spares_count(struct takakrypt_sb_info *sbi);
+void takakrypt_spares_free(struct takakrypt_sb_info *sbi);
+
 /* struct takakrypt_crypt_job - a run of units being transformed. */
 struct takakrypt_crypt_job {
 	struct inode *inode;

@@ -76,11 +76,27 @@ static bool tk_is_agent(const struct genl_info *info)
 }
 
 /* Must hold tk_lock. Fails every waiting request and forgets the agent. */
+/*
+ * Bumped whenever spare headers may no longer be handed out: at every
+ * REGISTER, UNREGISTER, SET_GENERATION and agent loss.
+ */
+static atomic64_t tk_header_epoch = ATOMIC64_INIT(0);
+
+/**
+ * takakrypt_header_epoch() - the current spare header epoch. Spare headers
+ * of a request sent under one epoch are kept while it is still current.
+ */
+u64 takakrypt_header_epoch(void)
+{
+	return atomic64_read(&tk_header_epoch);
+}
+
 static void tk_agent_lost_locked(void)
 {
 	struct tk_pending *p;
 	int id;
 
+	atomic64_inc(&tk_header_epoch);
 	tk_agent.registered = false;
 	tk_agent.portid = 0;
 	tk_agent.pid = 0;
@@ -144,6 +160,7 @@ static int tk_register(struct sk_buff *skb, struct genl_info *info)
 			tk_agent.generation = 0;
 			tk_agent.max_cache_ttl_ms = TAKAKRYPT_MAX_CACHE_TTL_MS;
 		}
+		atomic64_inc(&tk_header_epoch);
 		tk_agent.registered = true;
 		tk_agent.portid = info->snd_portid;
 		tk_agent.pid = task_tgid_nr(current);
@@ -206,6 +223,7 @@ static int tk_set_generation(struct sk_buff *skb, struct genl_info *info)
 
 	spin_lock(&tk_lock);
 	if (tk_is_agent(info)) {
+		atomic64_inc(&tk_header_epoch);
 		tk_agent.generation = gen.generation;
 		tk_agent.max_cache_ttl_ms = gen.max_cache_ttl_ms;
 		ret = 0;
@@ -321,6 +339,51 @@ static u32 tk_unit_len(u32 length, u32 i)
 }
 
 /*
+ * Copies the headers of a NEW_HEADER reply: the first to @m->out, the
+ * spares after it to fresh buffers in @m->spares. A spare that finds no
+ * memory at once is left out: spares only spare round trips. The policy
+ * has checked each header's length.
+ */
+static int tk_copy_headers(struct genl_info *info, struct takakrypt_crypt_msg *m)
+{
+	struct takakrypt_spare_headers *sp = m->spares;
+	unsigned int headers = 0;
+	struct nlattr *a;
+	u8 *buf;
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(a) != TAKAKRYPT_A_FILE_HEADER)
+			continue;
+		if (headers > TAKAKRYPT_MAX_SPARE_HEADERS) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "more spare headers than TAKAKRYPT_MAX_SPARE_HEADERS in the NEW_HEADER reply");
+			return -EINVAL;
+		}
+		if (!headers) {
+			memcpy(m->out, nla_data(a), TAKAKRYPT_FILE_HEADER_SIZE);
+		} else if (sp) {
+			/* The agent's own send path: never reclaim from it. */
+			buf = kmalloc(TAKAKRYPT_FILE_HEADER_SIZE,
+				      GFP_NOWAIT | __GFP_NOWARN);
+			if (buf) {
+				memcpy(buf, nla_data(a),
+				       TAKAKRYPT_FILE_HEADER_SIZE);
+				sp->bytes[sp->n++] = buf;
+			}
+		}
+		headers++;
+	}
+	if (!headers) {
+		NL_SET_ERR_MSG(info->extack,
+			       "expected file_header in the NEW_HEADER reply");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * Copies the data of a successful crypt reply to @m->out: the new header
  * for NEW_HEADER, else exactly the units the request sent, in order and
  * with the same lengths.
@@ -333,16 +396,8 @@ static int tk_crypt_copy(struct genl_info *info,
 	struct nlattr *a;
 	int rem;
 
-	if (m->req.op == TAKAKRYPT_CRYPT_NEW_HEADER) {
-		a = info->attrs[TAKAKRYPT_A_FILE_HEADER];
-		if (!a) {
-			NL_SET_ERR_MSG(info->extack,
-				       "expected file_header in the NEW_HEADER reply");
-			return -EINVAL;
-		}
-		memcpy(m->out, nla_data(a), TAKAKRYPT_FILE_HEADER_SIZE);
-		return 0;
-	}
+	if (m->req.op == TAKAKRYPT_CRYPT_NEW_HEADER)
+		return tk_copy_headers(info, m);
 	if (m->req.op == TAKAKRYPT_CRYPT_OPEN_HEADER)
 		return 0;
 

@@ -44,12 +44,23 @@ struct takakrypt_answer {
 };
 
 /*
+ * struct takakrypt_spare_headers - the spare headers of a NEW_HEADER
+ * reply: @n buffers of TAKAKRYPT_FILE_HEADER_SIZE bytes, allocated by the
+ * reply's receiver, owned (and freed) by the caller from then on.
+ */
+struct takakrypt_spare_headers {
+	u8 *bytes[TAKAKRYPT_MAX_SPARE_HEADERS];
+	unsigned int n;
+};
+
+/*
  * struct takakrypt_crypt_msg - one crypt request and where its reply goes.
  * Strings and buffers are owned by the caller; NULL strings are omitted.
  * For ENCRYPT and DECRYPT, req.length bytes of data units come from
  * @pages (one page per unit) or else from @data, and the reply's units
  * are copied to @out, which may be @data itself. For NEW_HEADER the new
- * header (TAKAKRYPT_FILE_HEADER_SIZE bytes) is copied to @out.
+ * header (TAKAKRYPT_FILE_HEADER_SIZE bytes) is copied to @out, and the
+ * reply's spare headers to @spares when it is set.
  */
 struct takakrypt_crypt_msg {
 	struct takakrypt_crypt_req req;	/* request_id is set by send */
@@ -60,6 +71,7 @@ struct takakrypt_crypt_msg {
 	struct page **pages;
 	const u8 *data;
 	u8 *out;
+	struct takakrypt_spare_headers *spares;
 };
 
 /*
@@ -86,6 +98,7 @@ int takakrypt_crypt_start(struct takakrypt_crypt_call *call,
 int takakrypt_crypt_finish(struct takakrypt_crypt_call *call,
 			   struct takakrypt_crypt_reply *reply);
 bool takakrypt_agent_present(void);
+u64 takakrypt_header_epoch(void);
 bool takakrypt_agent_wait(void);
 
 #endif /* _TAKAKRYPT_GENL_H */

@@ -18,6 +18,7 @@
 #include "super.h"
 #include "genl.h"
 #include "cache.h"
+#include "data.h"
 
 struct takakrypt_stats takakrypt_stats;
 
@@ -94,6 +95,7 @@ static int tk_status_show(struct seq_file *m, void *v)
 	tk_show_counter(m, "crypt_failures", &s->crypt_failures);
 	tk_show_counter(m, "crypt_units", &s->crypt_units);
 	tk_show_counter(m, "crypt_zero_runs", &s->zero_runs);
+	tk_show_counter(m, "crypt_spare_headers_used", &s->spare_headers_used);
 	seq_printf(m, "crypt_latency_mean_us: %llu\n", crypt_mean);
 	return 0;
 }
@@ -117,6 +119,8 @@ static int tk_guard_points_show(struct seq_file *m, void *v)
 		tk_show_counter(m, "permits", &sbi->stats.permits);
 		tk_show_counter(m, "denies", &sbi->stats.denies);
 		tk_show_counter(m, "cache_hits", &sbi->stats.cache_hits);
+		seq_printf(m, "spare_headers: %u\n",
+			   takakrypt_spares_count(sbi));
 	}
 	mutex_unlock(&tk_gp_mutex);
 	return 0;

@@ -141,6 +141,7 @@ static void tk_free_sbi(struct takakrypt_sb_info *sbi)
 {
 	if (!sbi)
 		return;
+	takakrypt_spares_free(sbi);
 	/* Ends what is still queued; kill_anon_super() waited for the pages. */
 	if (sbi->wb_wq)
 		destroy_workqueue(sbi->wb_wq);
@@ -242,6 +243,7 @@ static int tk_fill_super(struct super_block *sb, struct fs_context *fc)
 		goto out;
 	INIT_LIST_HEAD(&sbi->gp_node);
 	init_waitqueue_head(&sbi->wb_wait);
+	spin_lock_init(&sbi->spares.lock);
 	sb->s_fs_info = sbi;
 	ret = tk_sbi_setup(sbi, fc);
 	if (ret)

@@ -12,8 +12,26 @@
 #include <linux/workqueue.h>
 #include <linux/wait.h>
 #include <linux/atomic.h>
+#include <linux/spinlock.h>
+
+#include <takakrypt.h>
 
 #include "proc.h"
+
+/*
+ * struct takakrypt_spare_pool - spare headers kept for the guard point's
+ * new files (data.c), oldest first, each until @expires (jiffies), all
+ * valid while @epoch is takakrypt_header_epoch().
+ */
+struct takakrypt_spare_pool {
+	spinlock_t lock;
+	u64 epoch;
+	unsigned int n;
+	struct {
+		u8 *bytes;
+		unsigned long expires;
+	} hdr[TAKAKRYPT_MAX_SPARE_HEADERS];
+};
 
 /*
  * struct takakrypt_sb_info - one guard point. Set up at mount, constant
@@ -34,6 +52,7 @@ struct takakrypt_sb_info {
 	wait_queue_head_t wb_wait;
 	/* Files evicted at unmount with data no agent stored (dropped). */
 	atomic_t dropped;
+	struct takakrypt_spare_pool spares;
 };
 
 static inline struct takakrypt_sb_info *takakrypt_sb(struct super_block *sb)

@@ -97,10 +97,11 @@ void LayOutDataReply(CryptReplyMessage* out, uint32_t request_id,
 // Lay out a successful reply carrying nothing but its status (0).
 void LayOutStatusReply(CryptReplyMessage* out, uint32_t request_id);
 
-// Lay out a successful reply to a NEW_HEADER carrying `header` (4096
-// bytes, alive until the reply is sent).
+// Lay out a successful reply to a NEW_HEADER carrying `count` headers of
+// 4096 bytes one after the other at `headers` (alive until the reply is
+// sent): the new file's, then spares (takakrypt.h).
 void LayOutHeaderReply(CryptReplyMessage* out, uint32_t request_id,
-                       const uint8_t* header);
+                       const uint8_t* headers, size_t count);
 
 // Read a reply object {requestId, status, reason, header?, data?} and lay
 // out its message; false with a pending TypeError if a field is wrong.

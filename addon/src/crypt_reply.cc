@@ -137,11 +137,13 @@ void LayOutStatusReply(CryptReplyMessage* out, uint32_t request_id) {
 }
 
 void LayOutHeaderReply(CryptReplyMessage* out, uint32_t request_id,
-                       const uint8_t* header) {
+                       const uint8_t* headers, size_t count) {
   takakrypt_crypt_reply r = {};
   r.request_id = request_id;
   out->head.PutAttr(TAKAKRYPT_A_CRYPT_REPLY, &r, sizeof(r));
-  AddPart(out, TAKAKRYPT_A_FILE_HEADER, header, TAKAKRYPT_FILE_HEADER_SIZE);
+  for (size_t i = 0; i < count; i++)
+    AddPart(out, TAKAKRYPT_A_FILE_HEADER, headers + i * TAKAKRYPT_FILE_HEADER_SIZE,
+            TAKAKRYPT_FILE_HEADER_SIZE);
 }
 
 namespace {

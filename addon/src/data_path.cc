@@ -192,17 +192,27 @@ bool CipherTable::Stock(const std::string& where, const uint8_t* header) {
   return true;
 }
 
-bool CipherTable::TakeHeader(const std::string& where, uint8_t* out) {
-  auto oldest = std::chrono::steady_clock::now() - pool_max_age_;
+size_t CipherTable::TakeHeaders(const std::string& where, uint8_t* out,
+                                size_t max) {
+  using std::chrono::milliseconds;
+  auto now = std::chrono::steady_clock::now();
+  auto oldest = now - pool_max_age_;
+  auto oldest_spare =
+      now - (pool_max_age_ - milliseconds(TAKAKRYPT_SPARE_HEADER_TTL_MS));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = pools_.find(where);
-  if (it == pools_.end()) return false;
+  if (it == pools_.end()) return 0;
   std::deque<ReadyHeader>& pool = it->second;
   while (!pool.empty() && pool.front().made < oldest) pool.pop_front();
-  if (pool.empty()) return false;
-  memcpy(out, pool.front().header.get(), TAKAKRYPT_FILE_HEADER_SIZE);
-  pool.pop_front();
-  return true;
+  size_t n = 0;
+  while (n < max && !pool.empty() &&
+         (n == 0 || pool.front().made >= oldest_spare)) {
+    memcpy(out + n * TAKAKRYPT_FILE_HEADER_SIZE, pool.front().header.get(),
+           TAKAKRYPT_FILE_HEADER_SIZE);
+    pool.pop_front();
+    n++;
+  }
+  return n;
 }
 
 size_t CipherTable::Pooled(const std::string& where) {
@@ -225,12 +235,13 @@ Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
 Served ServeParsed(const CryptView& v, CipherTable* table,
                    CryptReplyMessage* reply, std::string* failure) {
   if (v.fixed.op == TAKAKRYPT_CRYPT_NEW_HEADER) {
-    reply->owned.reset(new uint8_t[TAKAKRYPT_FILE_HEADER_SIZE]);
-    if (!table->TakeHeader(PoolKey(AttrString(v.guard_point),
-                                   AttrString(v.policy_name)),
-                           reply->owned.get()))
-      return Served::kNo;
-    LayOutHeaderReply(reply, v.fixed.request_id, reply->owned.get());
+    constexpr size_t kMost = 1 + TAKAKRYPT_MAX_SPARE_HEADERS;
+    reply->owned.reset(new uint8_t[kMost * TAKAKRYPT_FILE_HEADER_SIZE]);
+    size_t n = table->TakeHeaders(
+        PoolKey(AttrString(v.guard_point), AttrString(v.policy_name)),
+        reply->owned.get(), kMost);
+    if (n == 0) return Served::kNo;
+    LayOutHeaderReply(reply, v.fixed.request_id, reply->owned.get(), n);
     return Served::kYes;
   }
   if (v.fixed.op == TAKAKRYPT_CRYPT_OPEN_HEADER) {

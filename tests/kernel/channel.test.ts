@@ -39,7 +39,7 @@ describe('commands', () => {
   test('register announces the protocol version and our pid', async () => {
     const { kernel, channel } = open();
     await channel.register();
-    expect(kernel.sent).toEqual([['register', { protocolVersion: 1, agentPid: process.pid, flags: 0, reserved: 0 }]]);
+    expect(kernel.sent).toEqual([['register', { protocolVersion: 2, agentPid: process.pid, flags: 0, reserved: 0 }]]);
   });
 
   test.each([

@@ -274,8 +274,14 @@ describe('NEW_HEADER answered from the pool of ready-made headers', () => {
       attr(A.CRYPT_REQ, codec.encodeCryptReq({ requestId, op: OP.NEW_HEADER, pid: 1, uid: 0, inode: 9n, firstUnit: 0n, length: 0, reserved: 0 })),
       attr(A.GUARD_POINT, cstr(guardPoint)), attr(A.PATH, cstr('/new.txt')), attr(A.POLICY_NAME, cstr(policyName)),
     ]);
-  const headerReply = (header: Buffer, requestId = 61): Buffer =>
-    codec.encodeCryptReplyMessage(FAMILY, { requestId, status: 0, reason: constants.cryptReasons.NONE, header });
+  // The reply's own header, then the spares: one attribute each after it.
+  const headerReply = (header: Buffer, requestId = 61, ...spares: Buffer[]): Buffer => {
+    const one = codec.encodeCryptReplyMessage(FAMILY, { requestId, status: 0, reason: constants.cryptReasons.NONE, header });
+    const all = Buffer.concat([one, ...spares.map((h) => attr(A.FILE_HEADER, h))]);
+    all.writeUInt32LE(all.length, 0);
+    return all;
+  };
+  const MAX_SPARES = 15;
 
   test('oldest first, once each, for its own guard point and policy only', () => {
     const table = new CipherTable(8);
@@ -283,9 +289,43 @@ describe('NEW_HEADER answered from the pool of ready-made headers', () => {
     expect([table.stock('/gp', 'pol', a.header), table.stock('/gp', 'pol', b.header), table.pooled('/gp', 'pol')]).toEqual([true, true, 2]);
     expect(codec.serveCryptMessage(table, newHeaderMessage('/gp', 'other')).served).toBe('no');
     expect(codec.serveCryptMessage(table, newHeaderMessage('/gp2', 'pol')).served).toBe('no');
-    expect(codec.serveCryptMessage(table, newHeaderMessage())).toEqual({ served: 'yes', requestId: 61, reply: headerReply(a.header) });
-    expect(codec.serveCryptMessage(table, newHeaderMessage('/gp', 'pol', 62)).reply?.equals(headerReply(b.header, 62))).toBe(true);
+    // The second goes along as a spare for the kernel's next new file.
+    expect(codec.serveCryptMessage(table, newHeaderMessage())).toEqual({ served: 'yes', requestId: 61, reply: headerReply(a.header, 61, b.header) });
     expect([codec.serveCryptMessage(table, newHeaderMessage()).served, table.pooled('/gp', 'pol')]).toEqual(['no', 0]);
+  });
+
+  test(`one reply carries at most ${MAX_SPARES} spares; the next reply the rest`, () => {
+    const table = new CipherTable(8);
+    const headers = Array.from({ length: MAX_SPARES + 3 }, () => newFile().header);
+    headers.forEach((h) => table.stock('/gp', 'pol', h));
+    const first = codec.serveCryptMessage(table, newHeaderMessage());
+    expect(first.reply?.equals(headerReply(headers[0], 61, ...headers.slice(1, MAX_SPARES + 1)))).toBe(true);
+    expect(table.pooled('/gp', 'pol')).toBe(2);
+    const second = codec.serveCryptMessage(table, newHeaderMessage('/gp', 'pol', 62));
+    expect(second.reply?.equals(headerReply(headers[MAX_SPARES + 1], 62, headers[MAX_SPARES + 2]))).toBe(true);
+    expect(table.pooled('/gp', 'pol')).toBe(0);
+  });
+
+  test('no spares with a pool age under the kernel\'s keeping time (1 s): the file\'s own header only', () => {
+    const table = new CipherTable(8, 999);
+    const [a, b] = [newFile(), newFile()];
+    table.stock('/gp', 'pol', a.header);
+    table.stock('/gp', 'pol', b.header);
+    expect(codec.serveCryptMessage(table, newHeaderMessage()).reply?.equals(headerReply(a.header))).toBe(true);
+    expect(codec.serveCryptMessage(table, newHeaderMessage('/gp', 'pol', 62)).reply?.equals(headerReply(b.header, 62))).toBe(true);
+  });
+
+  test('a header made more than (pool age - 1 s) ago is a reply\'s own header, never a spare', async () => {
+    const table = new CipherTable(8, 1030);
+    const [a, b, c] = [newFile(), newFile(), newFile()];
+    table.stock('/gp', 'pol', a.header);
+    table.stock('/gp', 'pol', b.header);
+    await new Promise((r) => setTimeout(r, 60));
+    table.stock('/gp', 'pol', c.header);
+    // a and b are 60 ms old, over the 30 ms a spare may be: a goes alone.
+    expect(codec.serveCryptMessage(table, newHeaderMessage()).reply?.equals(headerReply(a.header))).toBe(true);
+    // b is the reply's own, c (fresh) its spare.
+    expect(codec.serveCryptMessage(table, newHeaderMessage('/gp', 'pol', 62)).reply?.equals(headerReply(b.header, 62, c.header))).toBe(true);
   });
 
   test('a header older than the pool age is not handed out', async () => {

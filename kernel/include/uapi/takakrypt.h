@@ -27,7 +27,9 @@
  *                       ENCRYPT,      A_FILE_HEADER, A_GUARD_POINT,
  *                       DECRYPT       one A_DATA per data unit, in order
  *   agent  -> kernel  CRYPT_REPLY     A_CRYPT_REPLY, then on success:
- *                       NEW_HEADER    A_FILE_HEADER
+ *                       NEW_HEADER    A_FILE_HEADER, then up to
+ *                                     TAKAKRYPT_MAX_SPARE_HEADERS more
+ *                                     (spare headers, see below)
  *                       ENCRYPT,      one A_DATA per data unit, the same
  *                       DECRYPT       count and lengths as the request
  *
@@ -43,7 +45,7 @@
 /* Generic netlink family version (genlmsghdr.version). */
 #define TAKAKRYPT_GENL_VERSION		1
 /* Protocol version the agent must announce in REGISTER. */
-#define TAKAKRYPT_PROTOCOL_VERSION	1
+#define TAKAKRYPT_PROTOCOL_VERSION	2
 
 /* Limits the kernel enforces on messages and requests. */
 #define TAKAKRYPT_PATH_MAX		4096	/* bytes, NUL included */
@@ -58,6 +60,17 @@
  * attribute overhead a request of 30 units still fits a 128 KiB buffer.
  */
 #define TAKAKRYPT_MAX_RUN_UNITS		30
+/*
+ * Spare headers: a NEW_HEADER reply may carry, after the new file's own
+ * header, up to this many more, made under the same key rule for any
+ * other new file of the guard point. The kernel keeps them for new files
+ * for at most TAKAKRYPT_SPARE_HEADER_TTL_MS, hands out each once, and
+ * drops them all at REGISTER, UNREGISTER, SET_GENERATION and agent loss.
+ * The agent sends them only when its key rules give every new file of
+ * the guard point the same key.
+ */
+#define TAKAKRYPT_MAX_SPARE_HEADERS	15
+#define TAKAKRYPT_SPARE_HEADER_TTL_MS	1000
 
 enum takakrypt_cmd {
 	TAKAKRYPT_CMD_UNSPEC = 0,

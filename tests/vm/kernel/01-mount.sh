@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib/common.bash"
 
 load_module
 check "status file" "not connected" "$(stat_value status agent)"
-check "protocol version" "1" "$(stat_value status protocol_version)"
+check "protocol version" "2" "$(stat_value status protocol_version)"
 mount_disk
 
 expect_mount_fail "mount without policy" "the policy= option is required" \

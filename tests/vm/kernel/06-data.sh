@@ -126,6 +126,43 @@ dirty_kb=$(awk '/^Dirty:/ {print $2}' /proc/meminfo)
 check "syncfs leaves under 2 MiB dirty (found $dirty_kb kB)" "yes" \
 	"$([ "$dirty_kb" -lt 2048 ] && echo yes || echo no)"
 
+# Spare headers: a NEW_HEADER reply may bring some for the next new files,
+# which then cost no request; each file still gets a header of its own.
+# They last 1 s and go at SET_GENERATION; a reply with more than 15 is
+# refused.
+stop_agent
+start_agent --rule permit,applykey --crypt --ttl 60000 --spares 3
+used0=$(stat_value status crypt_spare_headers_used)
+: >"$AGENT_LOG"
+for i in 1 2 3 4 5 6 7; do printf 'spare %s' "$i" >"$REF/spare$i"; done
+for i in 1 2 3 4 5; do cp "$REF/spare$i" "$GP/spare$i"; done
+check "5 new files, 3 spares per reply: 2 requests" "2" "$(crypt_ops new_header)"
+check "3 spare headers used" "3" \
+	"$(( $(stat_value status crypt_spare_headers_used) - used0 ))"
+check "3 spare headers kept" "3" "$(stat_value guard_points spare_headers)"
+kill -USR1 "$AGENT_PID"
+for i in $(seq 1 50); do
+	[ "$(stat_value guard_points spare_headers)" = 0 ] && break
+	sleep 0.1
+done
+check "SET_GENERATION drops them" "0" "$(stat_value guard_points spare_headers)"
+cp "$REF/spare6" "$GP/spare6"
+check "the next new file asks again" "3" "$(crypt_ops new_header)"
+sleep 1.2
+cp "$REF/spare7" "$GP/spare7"
+check "a spare kept over 1 s is not used" "4" "$(crypt_ops new_header)"
+check "spare files read back" "spare 1|spare 4|spare 5|spare 7" \
+	"$(for i in 1 4 5 7; do cat "$GP/spare$i"; [ "$i" = 7 ] || printf '|'; done)"
+stop_agent
+start_agent --rule permit,applykey --crypt --ttl 60000 --spares 16
+errors0=$(stat_value status errors)
+expect_fail "a NEW_HEADER reply with 16 spares is refused" "Input/output error" \
+	sh -c "printf x >'$GP/spare-many'"
+check "the refused reply counted as an error" "1" \
+	"$(( $(stat_value status errors) - errors0 ))"
+check "none of its headers kept" "0" "$(stat_value guard_points spare_headers)"
+expect_ok "the spare files stored" sync -f "$GP/spare1"
+
 stop_agent
 umount "$GP"
 # lower_is FILE REF: FILE is the header with the magic, then the toy
@@ -149,9 +186,11 @@ if ref and data == ref:
     sys.exit('stored in clear')
 PY
 }
-for f in big rand trunc sparse punch; do
+for f in big rand trunc sparse punch spare1 spare2 spare3 spare4 spare5 spare6 spare7; do
 	expect_ok "lower $f is the header and the stored form" lower_is "$GP/$f" "$REF/$f"
 done
 check "lower truncated size (header only)" "4096" "$(stat -c %s "$GP/trunc")"
+check "every new file has a header of its own" "7" \
+	"$(for i in 1 2 3 4 5 6 7; do head -c 4096 "$GP/spare$i" | md5sum; done | sort -u | wc -l)"
 check "lower sparse size" "10004099" "$(stat -c %s "$GP/sparse")"
 finish

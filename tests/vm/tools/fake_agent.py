@@ -23,7 +23,9 @@ request as one JSON line.
     transform that is not encryption (each byte XORed with a value of its
     data unit, all-zero units kept as zeros as docs/FORMAT.md 4.3 asks),
     enough to tell plaintext from stored bytes. NEW_HEADER gets a header
-    with the format's magic; OPEN_HEADER accepts any header with it.
+    with the format's magic and a serial number (so that no two are the
+    same), plus --spares N spare headers; OPEN_HEADER accepts any header
+    with the magic.
     --crypt-fault KIND makes the ops of --fault-ops (default
     encrypt,decrypt) fail, from the start or, with --fault-on-signal, from
     the first SIGUSR2 on:
@@ -63,7 +65,7 @@ GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
 CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 
 # From kernel/include/uapi/takakrypt.h.
-FAMILY, GENL_VERSION, PROTOCOL_VERSION = 'TAKAKRYPT', 1, 1
+FAMILY, GENL_VERSION, PROTOCOL_VERSION = 'TAKAKRYPT', 1, 2
 CMD = dict(REGISTER=1, UNREGISTER=2, SET_GENERATION=3, POLICY_REQ=4,
            POLICY_REPLY=5, CRYPT_REQ=6, CRYPT_REPLY=7)
 A = dict(REGISTER=1, GENERATION=2, POLICY_REQ=3, GROUPS=4, EXE_PATH=5,
@@ -342,9 +344,15 @@ def toy_unit(index, data):
     return pad if out == zeros else out
 
 
+TOY_SERIAL = [0]
+
+
 def toy_header():
-    """A header the kernel recognises by its magic; not a real one."""
+    """A header the kernel recognises by its magic; not a real one. Each
+    carries the next serial number at byte 64."""
+    TOY_SERIAL[0] += 1
     head = MAGIC + struct.pack('=HHIII', 1, 1, HEADER_SIZE, 4096, 0)
+    head += b'\0' * (64 - len(head)) + struct.pack('=Q', TOY_SERIAL[0])
     return head + b'\0' * (HEADER_SIZE - len(head))
 
 
@@ -390,6 +398,9 @@ def answer_crypt(nl, args, faulty, body, log):
                                                  status, reason, length))
     if header is not None:
         payload += attr(A['FILE_HEADER'], header)
+        if op == 'new_header' and status == 0:
+            payload += b''.join(attr(A['FILE_HEADER'], toy_header())
+                                for _ in range(args.spares))
     payload += b''.join(attr(A['DATA'], u) for u in out)
     nl.send(nl.family, CMD['CRYPT_REPLY'], payload, flags=NLM_F_REQUEST)
 
@@ -471,6 +482,8 @@ def main():
                    'decrypt')
     p.add_argument('--fault-on-signal', action='store_true',
                    help='faults start at the first SIGUSR2')
+    p.add_argument('--spares', type=int, default=0,
+                   help='spare headers sent with each NEW_HEADER reply')
     p.add_argument('--log')
     p.add_argument('--ready', help='file written once registered')
     run_agent(p.parse_args())
