@@ -219,14 +219,17 @@ static bool tk_spare_take(struct takakrypt_sb_info *sbi, u8 *out)
 }
 
 /*
- * Keeps the spares of a reply to a request sent under @epoch, if no
- * reload or agent change came since; frees the ones not kept.
+ * Keeps the spares of a reply to a request sent at @sent (jiffies) under
+ * @epoch, if no reload or agent change came since; frees the ones not
+ * kept. Their time counts from the sending: the agent took them from its
+ * pool after that.
  */
 static void tk_spares_keep(struct takakrypt_sb_info *sbi,
-			   struct takakrypt_spare_headers *got, u64 epoch)
+			   struct takakrypt_spare_headers *got, u64 epoch,
+			   unsigned long sent)
 {
 	struct takakrypt_spare_pool *sp = &sbi->spares;
-	unsigned long expires = jiffies +
+	unsigned long expires = sent +
 		msecs_to_jiffies(TAKAKRYPT_SPARE_HEADER_TTL_MS);
 	unsigned int i = 0;
 
@@ -248,15 +251,18 @@ static void tk_spares_keep(struct takakrypt_sb_info *sbi,
 }
 
 /**
- * takakrypt_spares_count() - spare headers a guard point holds now.
+ * takakrypt_spares_count() - spare headers a guard point could hand out
+ * now (expired ones are freed at the next take).
  * @sbi: the guard point
  */
 unsigned int takakrypt_spares_count(struct takakrypt_sb_info *sbi)
 {
-	unsigned int n;
+	unsigned int i, n = 0;
 
 	spin_lock(&sbi->spares.lock);
-	n = sbi->spares.epoch == takakrypt_header_epoch() ? sbi->spares.n : 0;
+	if (sbi->spares.epoch == takakrypt_header_epoch())
+		for (i = 0; i < sbi->spares.n; i++)
+			n += time_before(jiffies, sbi->spares.hdr[i].expires);
 	spin_unlock(&sbi->spares.lock);
 	return n;
 }
@@ -313,6 +319,7 @@ static int tk_new_header(struct inode *inode, struct dentry *dentry, u8 *out)
 {
 	struct takakrypt_sb_info *sbi = takakrypt_sb(inode->i_sb);
 	struct takakrypt_spare_headers spares;
+	unsigned long sent;
 	u64 epoch;
 	int ret;
 
@@ -320,11 +327,12 @@ static int tk_new_header(struct inode *inode, struct dentry *dentry, u8 *out)
 		return 0;
 	spares.n = 0;
 	epoch = takakrypt_header_epoch();
+	sent = jiffies;
 	ret = tk_header_request(inode, dentry, TAKAKRYPT_CRYPT_NEW_HEADER,
 				out, 0, &spares);
 	if (ret)
 		epoch = U64_MAX;	/* keeps none */
-	tk_spares_keep(sbi, &spares, epoch);
+	tk_spares_keep(sbi, &spares, epoch, sent);
 	return ret;
 }
 

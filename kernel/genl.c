@@ -75,7 +75,6 @@ static bool tk_is_agent(const struct genl_info *info)
 	return tk_agent.registered && tk_agent.portid == info->snd_portid;
 }
 
-/* Must hold tk_lock. Fails every waiting request and forgets the agent. */
 /*
  * Bumped whenever spare headers may no longer be handed out: at every
  * REGISTER, UNREGISTER, SET_GENERATION and agent loss.
@@ -91,6 +90,7 @@ u64 takakrypt_header_epoch(void)
 	return atomic64_read(&tk_header_epoch);
 }
 
+/* Must hold tk_lock. Fails every waiting request and forgets the agent. */
 static void tk_agent_lost_locked(void)
 {
 	struct tk_pending *p;

@@ -16,6 +16,12 @@ namespace {
 constexpr size_t kUnit = TAKAKRYPT_DATA_UNIT_SIZE;
 constexpr size_t kMaxRunBytes = TAKAKRYPT_MAX_RUN_UNITS * kUnit;
 constexpr uint8_t kPadding[NLA_ALIGNTO] = {0, 0, 0, 0};
+// The most attributes after the fixed part: a run's units, or a new
+// file's header and its spares (a header also goes with a run's units).
+constexpr size_t kMaxParts =
+    TAKAKRYPT_MAX_RUN_UNITS + 1 > 1 + TAKAKRYPT_MAX_SPARE_HEADERS
+        ? TAKAKRYPT_MAX_RUN_UNITS + 1
+        : 1 + TAKAKRYPT_MAX_SPARE_HEADERS;
 
 }  // namespace
 
@@ -23,7 +29,7 @@ CryptReplyMessage::CryptReplyMessage(uint16_t family)
     : head(family, NLM_F_REQUEST, TAKAKRYPT_CMD_CRYPT_REPLY,
            TAKAKRYPT_GENL_VERSION) {
   // iovecs point at these headers: no reallocation once laid out.
-  attr_headers.reserve(TAKAKRYPT_MAX_RUN_UNITS + 1);
+  attr_headers.reserve(kMaxParts);
 }
 
 void CryptReplyMessage::Seal() {

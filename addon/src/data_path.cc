@@ -4,11 +4,13 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <string.h>
 
 #include <cmath>
 
 #include "errors.h"
+#include "kdf.h"
 #include "openssl_util.h"
 #include "tagged.h"
 #include "xts_run.h"
@@ -96,6 +98,77 @@ bool Transform(const FileKeys& keys, bool encrypt, uint64_t first,
   return ok;
 }
 
+// docs/FORMAT.md, header v1: where each field starts.
+constexpr uint8_t kMagic[8] = {0x89, 0x54, 0x4b, 0x52, 0x59, 0x50, 0x54, 0x0a};
+constexpr size_t kVersionAt = 8, kAlgorithmAt = 10, kHeaderSizeAt = 12,
+                 kUnitSizeAt = 16, kFlagsAt = 20, kKeyVersionAt = 24,
+                 kKeyNameLengthAt = 28, kNonceAt = 32, kKeyCheckAt = 48,
+                 kKeyNameAt = 64;
+constexpr size_t kNonceSize = 16, kKeyCheckSize = 16, kKeyNameMax = 64;
+constexpr size_t kMaterialSize = 32;
+
+void PutLe(uint8_t* p, uint32_t v, size_t bytes) {
+  for (size_t i = 0; i < bytes; i++) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+// A name the header can hold, as the agent's checkKeyIdentity accepts:
+// [A-Za-z0-9][A-Za-z0-9._-]{0,63}, and not the reserved "clear_key".
+bool HeaderKeyName(const std::string& name) {
+  if (name.empty() || name.size() > kKeyNameMax || name == "clear_key")
+    return false;
+  for (size_t i = 0; i < name.size(); i++) {
+    char c = name[i];
+    bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                 (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) return false;
+  }
+  return true;
+}
+
+// The header of a new file and its content keys: HKDF-SHA-512 of the key
+// material with the nonce as salt gives the XTS, tail and MAC keys and the
+// key check value; the MAC closes the header. False if OpenSSL failed or
+// the XTS key's halves came out equal (OpenSSL refuses such a key).
+bool MakeHeader(const uint8_t* material, const std::string& key_name,
+                uint32_t key_version, const uint8_t* nonce, uint8_t* header,
+                FileKeys* keys) {
+  static const char kXtsInfo[] = "takakrypt v1 aes-256-xts data unit key";
+  static const char kTailInfo[] = "takakrypt v1 short tail keystream key";
+  static const char kMacInfo[] = "takakrypt v1 header hmac-sha-256 key";
+  static const char kCheckInfo[] = "takakrypt v1 key check value";
+  uint8_t mac_key[32], check[kKeyCheckSize];
+  auto u8 = [](const char* text) {
+    return reinterpret_cast<const uint8_t*>(text);
+  };
+  HkdfOutput outputs[4] = {
+      {u8(kXtsInfo), sizeof(kXtsInfo) - 1, sizeof(keys->xts), keys->xts},
+      {u8(kTailInfo), sizeof(kTailInfo) - 1, sizeof(keys->tail), keys->tail},
+      {u8(kMacInfo), sizeof(kMacInfo) - 1, sizeof(mac_key), mac_key},
+      {u8(kCheckInfo), sizeof(kCheckInfo) - 1, sizeof(check), check},
+  };
+  bool ok = HkdfSha512(material, kMaterialSize, nonce, kNonceSize, outputs, 4) &&
+            CRYPTO_memcmp(keys->xts, keys->xts + 32, 32) != 0;
+  if (ok) {
+    memset(header, 0, TAKAKRYPT_FILE_HEADER_SIZE);
+    memcpy(header, kMagic, sizeof(kMagic));
+    PutLe(header + kVersionAt, 1, 2);
+    PutLe(header + kAlgorithmAt, 1, 2);  // AES-256-XTS
+    PutLe(header + kHeaderSizeAt, TAKAKRYPT_FILE_HEADER_SIZE, 4);
+    PutLe(header + kUnitSizeAt, TAKAKRYPT_DATA_UNIT_SIZE, 4);
+    PutLe(header + kFlagsAt, 0, 4);
+    PutLe(header + kKeyVersionAt, key_version, 4);
+    header[kKeyNameLengthAt] = static_cast<uint8_t>(key_name.size());
+    memcpy(header + kNonceAt, nonce, kNonceSize);
+    memcpy(header + kKeyCheckAt, check, kKeyCheckSize);
+    memcpy(header + kKeyNameAt, key_name.data(), key_name.size());
+    ok = HmacSha256(mac_key, sizeof(mac_key), header, kMacOffset,
+                    header + kMacOffset);
+  }
+  OPENSSL_cleanse(mac_key, sizeof(mac_key));
+  OPENSSL_cleanse(check, sizeof(check));
+  return ok;
+}
+
 }  // namespace
 
 FileKeys::~FileKeys() {
@@ -117,22 +190,36 @@ bool CipherTable::Add(const uint8_t* header, const uint8_t* xts,
   auto it = entries_.find(mac);
   if (!servable) {
     // The agent now keeps another header under this MAC itself.
-    if (it != entries_.end()) entries_.erase(it);
+    if (it != entries_.end()) EraseLocked(it);
     return false;
   }
   if (it == entries_.end()) {
-    if (entries_.size() >= capacity_) return false;
+    // The capacity is the agent's cache's: entries made here do not count.
+    if (entries_.size() - made_count_ >= capacity_) return false;
     it = entries_.emplace(std::move(mac), Entry()).first;
+  } else if (it->second.made) {
+    // The agent's cache holds it now, and says when it goes.
+    it->second.made = false;
+    made_count_--;
   }
   memcpy(it->second.fields.data(), header, kFieldsSize);
   it->second.keys = std::move(keys);
   return true;
 }
 
+void CipherTable::EraseLocked(
+    std::unordered_map<std::string, Entry>::iterator it) {
+  if (it->second.made) made_count_--;
+  entries_.erase(it);
+}
+
 bool CipherTable::Remove(const uint8_t* mac) {
   std::string key(reinterpret_cast<const char*>(mac), kMacSize);
   std::lock_guard<std::mutex> lock(mu_);
-  return entries_.erase(key) > 0;
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return false;
+  EraseLocked(it);
+  return true;
 }
 
 void CipherTable::Clear() {
@@ -140,6 +227,65 @@ void CipherTable::Clear() {
   entries_.clear();
   touched_.clear();
   pools_.clear();
+  made_.clear();
+  made_count_ = 0;
+}
+
+size_t CipherTable::MakeHeaders(const std::string& where,
+                                const std::string& key_name,
+                                uint32_t key_version, const uint8_t* material,
+                                size_t count) {
+  if (!HeaderKeyName(key_name)) return 0;
+  size_t stocked = 0;
+  uint8_t header[TAKAKRYPT_FILE_HEADER_SIZE];
+  uint8_t nonces[kNonceSize * 32];
+  for (size_t i = 0; i < count; i++) {
+    size_t slot = i % 32;
+    if (slot == 0 &&
+        RAND_bytes(nonces, static_cast<int>(sizeof(nonces))) != 1) {
+      ERR_clear_error();
+      break;
+    }
+    auto keys = std::make_shared<FileKeys>();
+    if (!MakeHeader(material, key_name, key_version,
+                    nonces + slot * kNonceSize, header, keys.get())) {
+      ERR_clear_error();
+      break;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      std::string mac = MacOf(header);
+      // A fresh random nonce: a MAC already here would be a repeated
+      // nonce, which must never give two files one key.
+      if (entries_.count(mac) != 0) break;
+      Entry entry;
+      memcpy(entry.fields.data(), header, kFieldsSize);
+      entry.keys = std::move(keys);
+      entry.made = true;
+      entries_.emplace(mac, std::move(entry));
+      made_count_++;
+      made_.push_back(std::move(mac));
+      while (made_.size() > kMaxMade) {
+        auto old = entries_.find(made_.front());
+        if (old != entries_.end() && old->second.made) EraseLocked(old);
+        made_.pop_front();
+      }
+    }
+    if (!Stock(where, header)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = entries_.find(MacOf(header));
+      if (it != entries_.end() && it->second.made) EraseLocked(it);
+      break;
+    }
+    stocked++;
+  }
+  OPENSSL_cleanse(nonces, sizeof(nonces));
+  return stocked;
+}
+
+size_t CipherTable::MadeCount() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return made_count_;
 }
 
 size_t CipherTable::Size() {
@@ -288,13 +434,16 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
          InstanceMethod<&CipherTableWrap::Clear>("clear"),
          InstanceMethod<&CipherTableWrap::TakeTouched>("takeTouched"),
          InstanceMethod<&CipherTableWrap::Stock>("stock"),
+         InstanceMethod<&CipherTableWrap::MakeHeaders>("makeHeaders"),
          InstanceMethod<&CipherTableWrap::GetPooled>("pooled")});
     DefineGetters(
         constructor,
         {{"size", CheckedGetterCallback<CipherTableWrap,
                                         &CipherTableWrap::GetSize>},
          {"capacity", CheckedGetterCallback<CipherTableWrap,
-                                            &CipherTableWrap::GetCapacity>}});
+                                            &CipherTableWrap::GetCapacity>},
+         {"madeCount", CheckedGetterCallback<CipherTableWrap,
+                                             &CipherTableWrap::GetMadeCount>}});
     return constructor;
   }
 
@@ -372,6 +521,40 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
                             "string, header: 4096-byte Buffer)");
     }
     return Napi::Boolean::New(env, table_->Stock(where, header.data));
+  }
+
+  // makeHeaders(guardPoint, policyName, keyName, keyVersion, material,
+  // count) -> number: headers made for new files and stocked.
+  Napi::Value MakeHeaders(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const char* usage =
+        "expected makeHeaders(guardPoint: string, policyName: string, "
+        "keyName: string, keyVersion: integer 0..4294967295, material: "
+        "32-byte Buffer, count: integer 1..256)";
+    std::string where;
+    if (info.Length() != 6 || !PoolKeyArg(info, &where) ||
+        !info[2].IsString() || !info[3].IsNumber() || !info[5].IsNumber())
+      return ThrowTypeError(env, usage);
+    std::string key_name = info[2].As<Napi::String>().Utf8Value();
+    double version = info[3].As<Napi::Number>().DoubleValue();
+    double count = info[5].As<Napi::Number>().DoubleValue();
+    Bytes material;
+    if (!(version >= 0 && version <= 4294967295.0) ||
+        std::floor(version) != version || !(count >= 1 && count <= 256) ||
+        std::floor(count) != count || !AsBytes(info[4], &material) ||
+        material.length != 32)
+      return ThrowTypeError(env, usage);
+    // No JavaScript runs from here on: the material stays where it is.
+    size_t made = table_->MakeHeaders(where, key_name,
+                                      static_cast<uint32_t>(version),
+                                      material.data, static_cast<size_t>(count));
+    return Napi::Number::New(env, static_cast<double>(made));
+  }
+
+  // madeCount -> entries made by makeHeaders the agent has not added since.
+  Napi::Value GetMadeCount(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(),
+                             static_cast<double>(table_->MadeCount()));
   }
 
   // pooled(guardPoint, policyName) -> number

@@ -71,6 +71,21 @@ class CipherTable {
   size_t Pooled(const std::string& where);
   static constexpr size_t kMaxPooled = 256;
 
+  // Make up to `count` headers for new files of `where` under key
+  // `key_name` version `key_version`, from its 32 bytes of `material`
+  // (docs/FORMAT.md, the same bytes as the agent's createFileCipher), each
+  // with a fresh random nonce; register their keys and stock them. The
+  // entries made here are the table's own, not the agent's cache's: when
+  // more than kMaxMade are kept the oldest go, unless the agent added the
+  // same header since. Returns how many were stocked (fewer when the pool
+  // is full, the key identity is not one a header holds, or OpenSSL
+  // failed).
+  size_t MakeHeaders(const std::string& where, const std::string& key_name,
+                     uint32_t key_version, const uint8_t* material,
+                     size_t count);
+  static constexpr size_t kMaxMade = 16384;
+  size_t MadeCount();
+
  private:
   struct ReadyHeader {
     std::unique_ptr<uint8_t[]> header;
@@ -80,13 +95,17 @@ class CipherTable {
     std::array<uint8_t, 128> fields;
     std::shared_ptr<const FileKeys> keys;
     bool touched = false;
+    bool made = false;  // by MakeHeaders, and not added by the agent since
   };
+  void EraseLocked(std::unordered_map<std::string, Entry>::iterator it);
   const size_t capacity_;
   const std::chrono::milliseconds pool_max_age_;
   std::mutex mu_;
   std::unordered_map<std::string, std::deque<ReadyHeader>> pools_;
   std::unordered_map<std::string, Entry> entries_;  // by MAC
   std::string touched_;  // MACs, in the order first touched
+  std::deque<std::string> made_;  // MACs of entries made here, oldest first
+  size_t made_count_ = 0;         // entries whose `made` is set
 };
 
 // The pool of a guard point and policy name, as a NEW_HEADER names them.

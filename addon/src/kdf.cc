@@ -182,6 +182,45 @@ Napi::Value HmacCall(const Napi::CallbackInfo& info) {
 constexpr uint32_t kMaxOutputs = 16;
 constexpr size_t kMaxInfo = 1024;
 
+// RFC 5869: one extract of `ikm` with `salt`, then one expand per output.
+// Each info at most kMaxInfo bytes; false if OpenSSL failed (the outputs
+// may then hold part of a key: the caller wipes them).
+bool DeriveAll(const EVP_MD* md, const uint8_t* ikm, size_t ikm_len,
+               const uint8_t* salt, size_t salt_len,
+               const HkdfOutput* outputs, size_t count) {
+  const size_t hash_len = static_cast<size_t>(EVP_MD_get_size(md));
+  // RFC 5869 2.2: PRK = HMAC(salt, IKM); an empty salt is hash_len zero
+  // bytes, which HMAC pads to the same key.
+  Secret prk(hash_len);
+  {
+    KeyedHmac extract;
+    if (!extract.Init(md, salt, salt_len) ||
+        !extract.Mac(ikm, ikm_len, prk.data()))
+      return false;
+  }
+  KeyedHmac expand;
+  if (!expand.Init(md, prk.data(), hash_len)) return false;
+  Secret message(hash_len + kMaxInfo + 1);
+  Secret block(hash_len);
+  for (size_t i = 0; i < count; i++) {
+    const HkdfOutput& o = outputs[i];
+    // RFC 5869 2.3: T(n) = HMAC(PRK, T(n-1) | info | n).
+    size_t previous = 0;
+    for (size_t done = 0, n = 1; done < o.length; n++) {
+      uint8_t* m = message.data();
+      std::memcpy(m, block.data(), previous);
+      if (o.info_len) std::memcpy(m + previous, o.info, o.info_len);
+      m[previous + o.info_len] = static_cast<uint8_t>(n);
+      if (!expand.Mac(m, previous + o.info_len + 1, block.data())) return false;
+      size_t take = std::min(hash_len, o.length - done);
+      std::memcpy(o.out + done, block.data(), take);
+      done += take;
+      previous = hash_len;
+    }
+  }
+  return true;
+}
+
 // hkdf(hash, ikm, salt, infos, lengths) -> Buffer[]: one extract, then
 // one expand per info with its output length. Every element is read
 // (which may run a getter) before any pointer into a Buffer is taken, and
@@ -265,43 +304,13 @@ Napi::Value HkdfCall(const Napi::CallbackInfo& info) {
     made.push_back(out);
   }
 
-  // RFC 5869 2.2: PRK = HMAC(salt, IKM); an empty salt is hash_len zero
-  // bytes, which HMAC pads to the same key.
-  Secret prk(hash_len);
-  {
-    KeyedHmac extract;
-    if (!extract.Init(md, salt, salt_len) ||
-        !extract.Mac(ikm, ikm_len, prk.data())) {
-      wipe_made();
-      return OpenSslFailure(env, "HKDF extract");
-    }
-  }
-  KeyedHmac expand;
-  if (!expand.Init(md, prk.data(), hash_len)) {
+  HkdfOutput derived[kMaxOutputs];
+  for (uint32_t i = 0; i < count; i++)
+    derived[i] = {outputs[i].info, outputs[i].info_len, outputs[i].length,
+                  made[i].Data()};
+  if (!DeriveAll(md, ikm, ikm_len, salt, salt_len, derived, count)) {
     wipe_made();
-    return OpenSslFailure(env, "HKDF expand");
-  }
-  Secret message(hash_len + kMaxInfo + 1);
-  Secret block(hash_len);
-  for (uint32_t i = 0; i < count; i++) {
-    const Output& o = outputs[i];
-    uint8_t* out = made[i].Data();
-    // RFC 5869 2.3: T(n) = HMAC(PRK, T(n-1) | info | n).
-    size_t previous = 0;
-    for (size_t done = 0, n = 1; done < o.length; n++) {
-      uint8_t* m = message.data();
-      std::memcpy(m, block.data(), previous);
-      if (o.info_len) std::memcpy(m + previous, o.info, o.info_len);
-      m[previous + o.info_len] = static_cast<uint8_t>(n);
-      if (!expand.Mac(m, previous + o.info_len + 1, block.data())) {
-        wipe_made();
-        return OpenSslFailure(env, "HKDF expand");
-      }
-      size_t take = std::min(hash_len, o.length - done);
-      std::memcpy(out + done, block.data(), take);
-      done += take;
-      previous = hash_len;
-    }
+    return OpenSslFailure(env, "HKDF");
   }
 
   // Own data properties: no setter of Array.prototype is called.
@@ -319,6 +328,26 @@ Napi::Value HkdfCall(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+bool HkdfSha512(const uint8_t* ikm, size_t ikm_len, const uint8_t* salt,
+                size_t salt_len, const HkdfOutput* outputs, size_t count) {
+  const EVP_MD* md = Fetched(1);
+  if (md == nullptr || count > kMaxOutputs) return false;
+  for (size_t i = 0; i < count; i++) {
+    if (outputs[i].info_len > kMaxInfo || outputs[i].length < 1 ||
+        outputs[i].length > 255 * 64)
+      return false;
+  }
+  return DeriveAll(md, ikm, ikm_len, salt, salt_len, outputs, count);
+}
+
+bool HmacSha256(const uint8_t* key, size_t key_len, const uint8_t* data,
+                size_t len, uint8_t out[32]) {
+  const EVP_MD* md = Fetched(0);
+  KeyedHmac hmac;
+  return md != nullptr && hmac.Init(md, key, key_len) &&
+         hmac.Mac(data, len, out);
+}
 
 void InitKdf(Napi::Env env, Napi::Object exports) {
   exports.Set("hmac", Napi::Function::New(env, HmacCall));

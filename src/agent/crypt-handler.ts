@@ -36,6 +36,8 @@ export interface CryptHandlerDeps {
 export interface HeaderPool {
   stock(guardPoint: string, policyName: string, header: Buffer): boolean;
   pooled(guardPoint: string, policyName: string): number;
+  /** Make and stock `count` headers itself (the addon's table does); returns how many. */
+  makeHeaders?(guardPoint: string, policyName: string, keyName: string, keyVersion: number, material: Buffer, count: number): number;
 }
 
 /**
@@ -43,7 +45,10 @@ export interface HeaderPool {
  * the same key: the addon answers that many NEW_HEADERs without the agent,
  * and the one after finds the pool empty and comes here to refill it.
  */
-export const HEADER_POOL_BATCH = 32;
+export const HEADER_POOL_BATCH = 64;
+
+/** Headers the addon makes in one call while refilling a pool. */
+const REFILL_CHUNK = 16;
 
 /** Runs of at least this many bytes (8 data units) are transformed on a libuv pool thread. */
 export const POOL_MIN_BYTES = 8 * 4096;
@@ -165,6 +170,22 @@ async function refill(guardPoint: string, policyName: string, deps: CryptHandler
     return;
   }
   try {
+    if (pool.makeHeaders !== undefined) {
+      // The addon makes them, at a fraction of the agent's CPU per header,
+      // and its table keeps their keys for the files' ENCRYPTs
+      // (docs/AGENT.md). A few at a time: the first reach the pool at
+      // once, and requests waiting for this thread go between the chunks.
+      for (let made = 0; made < want; made += REFILL_CHUNK) {
+        if ((deps.epoch?.() ?? 0) !== epoch) return;
+        const count = Math.min(REFILL_CHUNK, want - made);
+        if (pool.makeHeaders(guardPoint, policyName, key.name, key.version, key.material, count) < count) {
+          if (made === 0) deps.logger.warn('headers for new files not made ahead', { guardPoint, policy: choice.policy, error: `the addon made fewer than ${count} under key ${key.name} version ${key.version}` });
+          return;
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return;
+    }
     for (let i = 0; i < want && (deps.epoch?.() ?? 0) === epoch; i++) {
       const { header, cipher } = createFileCipher(key);
       deps.cache.put(header, cipher);

@@ -133,6 +133,15 @@ export interface NativeCipherTable {
   stock(guardPoint: string, policyName: string, header: Buffer): boolean;
   /** Ready-made headers waiting for this guard point and policy name (expired ones included). */
   pooled(guardPoint: string, policyName: string): number;
+  /**
+   * Make `count` (1..256) headers for new files under the key's latest
+   * `keyVersion` from its 32 bytes of `material` (the bytes createFileCipher
+   * makes, with fresh nonces), add their keys to the table as its own
+   * entries and stock them; returns how many were stocked.
+   */
+  makeHeaders(guardPoint: string, policyName: string, keyName: string, keyVersion: number, material: Buffer, count: number): number;
+  /** Entries makeHeaders added that the agent's cache has not added since. */
+  readonly madeCount: number;
 }
 
 /** What the test entry point codec.serveCryptMessage reports. */

@@ -40,7 +40,9 @@ interface PoolWorld {
   refilled: () => Promise<void>;
 }
 
-async function poolWorld(engine: DecisionEngine, options: { full?: boolean; onGetKey?: () => void } = {}): Promise<PoolWorld> {
+interface MakeCall { gp: string; policy: string; name: string; version: number; material: string; count: number; buffer: Buffer }
+
+async function poolWorld(engine: DecisionEngine, options: { full?: boolean; onGetKey?: () => void; made?: MakeCall[]; onMake?: () => void } = {}): Promise<PoolWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'tk-pool-'));
   const store = await LocalKeyStore.openOrCreate({ path: join(dir, 'keys') });
   await store.createKey('k1');
@@ -57,6 +59,13 @@ async function poolWorld(engine: DecisionEngine, options: { full?: boolean; onGe
   const pool: HeaderPool = {
     stock: (gp, policy, header) => { world.stocked.push([gp, policy, Buffer.from(header)]); return true; },
     pooled: () => (options.full ? HEADER_POOL_BATCH : 0),
+    ...(options.made === undefined ? {} : {
+      makeHeaders: (gp: string, policy: string, name: string, version: number, material: Buffer, count: number) => {
+        options.made?.push({ gp, policy, name, version, material: material.toString('hex'), count, buffer: material });
+        options.onMake?.();
+        return count;
+      },
+    }),
   };
   const snapshot = { engine, cacheTtlMs: 0 };
   const handler = createCryptHandler({
@@ -123,4 +132,27 @@ test('a failed NEW_HEADER makes nothing ahead', async () => {
   await world.handle(newHeader());
   await world.refilled();
   expect([world.replies[0].reason, world.stocked.length]).toEqual(['KEY_MISSING', 0]);
+});
+
+test('with the addon: it makes the batch, 16 at a time, under the latest version, and the key is wiped after', async () => {
+  const made: MakeCall[] = [];
+  const world = await poolWorld(engineWith([keyRule(null, 'k1')]), { made });
+  await world.handle(newHeader());
+  await world.refilled();
+  expect(world.stocked).toHaveLength(0);
+  expect(made.map((m) => [m.gp, m.policy, m.name, m.version, m.count])).toEqual(
+    Array.from({ length: HEADER_POOL_BATCH / 16 }, () => [GUARD_POINT, 'p', 'k1', 2, 16]));
+  // Each call saw the real key; the refill zeroes its copy once done.
+  expect(made[0].material).not.toBe('00'.repeat(32));
+  expect(new Set(made.map((m) => m.material)).size).toBe(1);
+  expect(made[0].buffer.equals(Buffer.alloc(32))).toBe(true);
+});
+
+test('with the addon: a reset of the key store between two chunks stops the batch', async () => {
+  const made: MakeCall[] = [];
+  let world: PoolWorld | undefined;
+  world = await poolWorld(engineWith([keyRule(null, 'k1')]), { made, onMake: () => { if (world) world.epoch.value += 1; } });
+  await world.handle(newHeader());
+  await world.refilled();
+  expect(made.map((m) => m.count)).toEqual([16]);
 });

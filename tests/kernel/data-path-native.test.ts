@@ -1,7 +1,8 @@
 // The addon's cipher table and the data requests it answers without the
 // agent (addon/src/data_path.cc): the same bytes as the agent's own
 // FileCipher, and every request it must leave to the agent left alone.
-import { createFileCipher, type FileCipher } from '../../src/crypto/file-cipher';
+import { createFileCipher, fileCipherFromHeader, type FileCipher } from '../../src/crypto/file-cipher';
+import { parseHeader } from '../../src/crypto/header';
 import { OFFSET } from '../../src/crypto/constants';
 import { loadAddon, type NativeCipherTable, type NativeCryptReq } from '../../src/kernel/native';
 import { CipherCache } from '../../src/agent/cipher-cache';
@@ -316,13 +317,13 @@ describe('NEW_HEADER answered from the pool of ready-made headers', () => {
   });
 
   test('a header made more than (pool age - 1 s) ago is a reply\'s own header, never a spare', async () => {
-    const table = new CipherTable(8, 1030);
+    const table = new CipherTable(8, 1400);
     const [a, b, c] = [newFile(), newFile(), newFile()];
     table.stock('/gp', 'pol', a.header);
     table.stock('/gp', 'pol', b.header);
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 600));
     table.stock('/gp', 'pol', c.header);
-    // a and b are 60 ms old, over the 30 ms a spare may be: a goes alone.
+    // a and b are 600 ms old, over the 400 ms a spare may be: a goes alone.
     expect(codec.serveCryptMessage(table, newHeaderMessage()).reply?.equals(headerReply(a.header))).toBe(true);
     // b is the reply's own, c (fresh) its spare.
     expect(codec.serveCryptMessage(table, newHeaderMessage('/gp', 'pol', 62)).reply?.equals(headerReply(b.header, 62, c.header))).toBe(true);
@@ -357,6 +358,89 @@ describe('NEW_HEADER answered from the pool of ready-made headers', () => {
   test.each([-1, 1.5, 60001, 'x'])('pool age %p is refused', (age) => {
     const make = CipherTable as unknown as new (c: number, a: unknown) => unknown;
     expect(() => new make(1, age)).toThrow('expected a pool age from 0 to 60000 ms');
+  });
+});
+
+describe('headers made by the addon', () => {
+  const newHeaderMessage = (guardPoint = '/gp', requestId = 81): Buffer =>
+    genlMessage(FAMILY, constants.commands.CRYPT_REQ, [
+      attr(A.CRYPT_REQ, codec.encodeCryptReq({ requestId, op: OP.NEW_HEADER, pid: 1, uid: 0, inode: 9n, firstUnit: 0n, length: 0, reserved: 0 })),
+      attr(A.GUARD_POINT, cstr(guardPoint)), attr(A.PATH, cstr('/new.txt')), attr(A.POLICY_NAME, cstr('pol')),
+    ]);
+  // The FILE_HEADER attributes of a reply, in order.
+  function headersOf(reply: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    for (let off = 20; off < reply.length; off += (reply.readUInt16LE(off) + 3) & ~3) {
+      if (reply.readUInt16LE(off + 2) === A.FILE_HEADER) out.push(Buffer.from(reply.subarray(off + 4, off + reply.readUInt16LE(off))));
+    }
+    return out;
+  }
+  const key = testOnlyKey('made-key', 7);
+
+  test('the agent opens each one with the key, and the addon encrypts its units as the agent does', () => {
+    const table = new CipherTable(8);
+    expect(table.makeHeaders('/gp', 'pol', key.name, key.version, key.material, 5)).toBe(5);
+    expect([table.madeCount, table.pooled('/gp', 'pol')]).toEqual([5, 5]);
+    const headers = headersOf(codec.serveCryptMessage(table, newHeaderMessage()).reply as Buffer);
+    expect(headers).toHaveLength(5);
+    expect(new Set(headers.map((h) => parseHeader(h).nonce.toString('hex'))).size).toBe(5);
+    const data = pattern(2 * U + 20, 31);
+    for (const header of headers) {
+      expect([parseHeader(header).keyName, parseHeader(header).keyVersion]).toEqual([key.name, key.version]);
+      // Verifies the key check value and the MAC under the derived key.
+      const cipher = fileCipherFromHeader(header, testOnlyKey('made-key', 7));
+      const served = codec.serveCryptMessage(table, message('ENCRYPT', header, 3, Buffer.from(data)));
+      expect(served.reply?.equals(replyWith(cipher.encryptUnits(3, data)))).toBe(true);
+    }
+    expect(() => fileCipherFromHeader(headers[0], { ...testOnlyKey('made-key', 7), material: Buffer.alloc(32, 9) })).toThrow('check value differs');
+  });
+
+  test('the agent\'s cache adopts one by adding it; its capacity counts only what it added', () => {
+    const table = new CipherTable(2);
+    table.makeHeaders('/gp', 'pol', key.name, key.version, key.material, 4);
+    const [first] = headersOf(codec.serveCryptMessage(table, newHeaderMessage()).reply as Buffer);
+    const adopted = fileCipherFromHeader(first, testOnlyKey('made-key', 7));
+    const mirror = mirrorInto(table);
+    mirror.add(first, adopted);
+    expect([table.madeCount, table.size]).toEqual([3, 4]);
+    const other = newFile();
+    expect(table.add(other.header, Buffer.alloc(64, 1), Buffer.alloc(32, 2))).toBe(true);
+    expect(table.add(newFile().header, Buffer.alloc(64, 1), Buffer.alloc(32, 2))).toBe(false);
+    table.clear();
+    expect([table.madeCount, table.size, table.pooled('/gp', 'pol')]).toEqual([0, 0, 0]);
+  });
+
+  test('at most 16384 kept: the oldest made entry goes first', () => {
+    const table = new CipherTable(8);
+    for (let i = 0; i < 64; i++) expect(table.makeHeaders(`/gp${i}`, 'pol', key.name, key.version, key.material, 256)).toBe(256);
+    const oldest = headersOf(codec.serveCryptMessage(table, newHeaderMessage('/gp0')).reply as Buffer)[0];
+    expect(codec.serveCryptMessage(table, message('ENCRYPT', oldest, 0, pattern(U, 1))).served).toBe('yes');
+    expect(table.makeHeaders('/gp-last', 'pol', key.name, key.version, key.material, 1)).toBe(1);
+    expect(table.madeCount).toBe(16384);
+    expect(codec.serveCryptMessage(table, message('ENCRYPT', oldest, 0, pattern(U, 1))).served).toBe('no');
+  });
+
+  test('a full pool stops the batch; a name no header may hold makes none', () => {
+    const table = new CipherTable(8);
+    expect(table.makeHeaders('/gp', 'pol', key.name, key.version, key.material, 200)).toBe(200);
+    expect(table.makeHeaders('/gp', 'pol', key.name, key.version, key.material, 100)).toBe(56);
+    expect(table.madeCount).toBe(256);
+    for (const name of ['clear_key', '-lead', 'a'.repeat(65), 'sp ace', '']) {
+      expect(table.makeHeaders('/gp2', 'pol', name, 1, key.material, 1)).toBe(0);
+    }
+  });
+
+  test.each([
+    ['a short material', ['/gp', 'pol', 'k', 1, Buffer.alloc(31), 1]],
+    ['a count of 0', ['/gp', 'pol', 'k', 1, Buffer.alloc(32), 0]],
+    ['a count of 257', ['/gp', 'pol', 'k', 1, Buffer.alloc(32), 257]],
+    ['a version of -1', ['/gp', 'pol', 'k', -1, Buffer.alloc(32), 1]],
+    ['a version of 2^32', ['/gp', 'pol', 'k', 2 ** 32, Buffer.alloc(32), 1]],
+    ['a number for the key name', ['/gp', 'pol', 7, 1, Buffer.alloc(32), 1]],
+    ['five arguments', ['/gp', 'pol', 'k', 1, Buffer.alloc(32)]],
+  ])('makeHeaders refuses %s', (_name, args) => {
+    const table = new CipherTable(1) as unknown as { makeHeaders: (...a: unknown[]) => number };
+    expect(() => table.makeHeaders(...args)).toThrow('expected makeHeaders(guardPoint: string, policyName: string, keyName: string');
   });
 });
 

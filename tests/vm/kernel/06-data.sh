@@ -134,8 +134,9 @@ stop_agent
 start_agent --rule permit,applykey --crypt --ttl 60000 --spares 3
 used0=$(stat_value status crypt_spare_headers_used)
 : >"$AGENT_LOG"
+# Shell builtins only: the spares last 1 s.
 for i in 1 2 3 4 5 6 7; do printf 'spare %s' "$i" >"$REF/spare$i"; done
-for i in 1 2 3 4 5; do cp "$REF/spare$i" "$GP/spare$i"; done
+for i in 1 2 3 4 5; do printf 'spare %s' "$i" >"$GP/spare$i"; done
 check "5 new files, 3 spares per reply: 2 requests" "2" "$(crypt_ops new_header)"
 check "3 spare headers used" "3" \
 	"$(( $(stat_value status crypt_spare_headers_used) - used0 ))"
@@ -146,13 +147,17 @@ for i in $(seq 1 50); do
 	sleep 0.1
 done
 check "SET_GENERATION drops them" "0" "$(stat_value guard_points spare_headers)"
-cp "$REF/spare6" "$GP/spare6"
+printf 'spare 6' >"$GP/spare6"
 check "the next new file asks again" "3" "$(crypt_ops new_header)"
 sleep 1.2
-cp "$REF/spare7" "$GP/spare7"
+printf 'spare 7' >"$GP/spare7"
 check "a spare kept over 1 s is not used" "4" "$(crypt_ops new_header)"
 check "spare files read back" "spare 1|spare 4|spare 5|spare 7" \
 	"$(for i in 1 4 5 7; do cat "$GP/spare$i"; [ "$i" = 7 ] || printf '|'; done)"
+stop_agent
+start_agent --rule permit,applykey --crypt --ttl 60000 --spares 15
+printf 'spare 8' >"$GP/spare8"
+check "a reply with 15 spares: all kept" "15" "$(stat_value guard_points spare_headers)"
 stop_agent
 start_agent --rule permit,applykey --crypt --ttl 60000 --spares 16
 errors0=$(stat_value status errors)
