@@ -302,7 +302,9 @@ std::shared_ptr<const FileKeys> CipherTable::Find(const uint8_t* header) {
       memcmp(it->second.fields.data(), header, kFieldsSize) != 0) {
     return nullptr;
   }
-  if (!it->second.touched) {
+  // The agent's cache orders its own entries by use; made ones are not
+  // among them.
+  if (!it->second.touched && !it->second.made) {
     it->second.touched = true;
     touched_.append(it->first);
   }
@@ -349,7 +351,12 @@ size_t CipherTable::TakeHeaders(const std::string& where, uint8_t* out,
   auto it = pools_.find(where);
   if (it == pools_.end()) return 0;
   std::deque<ReadyHeader>& pool = it->second;
-  while (!pool.empty() && pool.front().made < oldest) pool.pop_front();
+  while (!pool.empty() && pool.front().made < oldest) {
+    // No file will use its keys: they go with it.
+    auto entry = entries_.find(MacOf(pool.front().header.get()));
+    if (entry != entries_.end() && entry->second.made) EraseLocked(entry);
+    pool.pop_front();
+  }
   size_t n = 0;
   while (n < max && !pool.empty() &&
          (n == 0 || pool.front().made >= oldest_spare)) {

@@ -153,7 +153,9 @@ function scheduleRefill(request: CryptRequest, deps: CryptHandlerDeps, pool: Hea
   if (refilling.has(where)) return;
   refilling.add(where);
   setImmediate(() => {
-    void refill(guardPoint, policyName, deps, pool).finally(() => refilling.delete(where));
+    void refill(guardPoint, policyName, deps, pool)
+      .catch((err: unknown) => deps.logger.warn('headers for new files not made ahead', { guardPoint, error: (err as Error).message }))
+      .finally(() => refilling.delete(where));
   });
 }
 

@@ -226,7 +226,7 @@ export class Agent {
       configFile: this.config?.file ?? null,
       generation: String(this.generation),
       dataPath: {
-        filesOpen: this.dataPath.cache.size,
+        filesOpen: this.dataPath.cache.size + (this.dataPath.table?.madeCount ?? 0),
         servedInAddon: this.channel?.servedInAddon ?? 0,
       },
       guardPoints: (this.config?.guardPoints ?? []).map((gp) => ({

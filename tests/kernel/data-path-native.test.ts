@@ -411,13 +411,33 @@ describe('headers made by the addon', () => {
   });
 
   test('at most 16384 kept: the oldest made entry goes first', () => {
-    const table = new CipherTable(8);
+    const table = new CipherTable(8, 60000);
     for (let i = 0; i < 64; i++) expect(table.makeHeaders(`/gp${i}`, 'pol', key.name, key.version, key.material, 256)).toBe(256);
     const oldest = headersOf(codec.serveCryptMessage(table, newHeaderMessage('/gp0')).reply as Buffer)[0];
     expect(codec.serveCryptMessage(table, message('ENCRYPT', oldest, 0, pattern(U, 1))).served).toBe('yes');
     expect(table.makeHeaders('/gp-last', 'pol', key.name, key.version, key.material, 1)).toBe(1);
     expect(table.madeCount).toBe(16384);
     expect(codec.serveCryptMessage(table, message('ENCRYPT', oldest, 0, pattern(U, 1))).served).toBe('no');
+  });
+
+  test('a made entry is not reported as touched; one that expires in the pool goes with it', async () => {
+    const served = new CipherTable(8);
+    served.makeHeaders('/gp', 'pol', key.name, key.version, key.material, 1);
+    const [made] = headersOf(codec.serveCryptMessage(served, newHeaderMessage()).reply as Buffer);
+    const other = newFile();
+    mirrorInto(served).add(other.header, other.cipher);
+    for (const header of [made, other.header]) {
+      expect(codec.serveCryptMessage(served, message('ENCRYPT', header, 0, pattern(U, 2))).served).toBe('yes');
+    }
+    expect(served.takeTouched().equals(other.header.subarray(OFFSET.mac))).toBe(true);
+
+    const table = new CipherTable(8, 0);
+    table.makeHeaders('/gp', 'pol', key.name, key.version, key.material, 2);
+    const adopted = newFile();
+    mirrorInto(table).add(adopted.header, adopted.cipher);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(codec.serveCryptMessage(table, newHeaderMessage()).served).toBe('no');
+    expect([table.madeCount, table.size]).toEqual([0, 1]);
   });
 
   test('a full pool stops the batch; a name no header may hold makes none', () => {
