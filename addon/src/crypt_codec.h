@@ -83,7 +83,8 @@ struct CryptReplyMessage {
   NlMessage head;
   std::vector<iovec> parts;
   std::vector<nlattr> attr_headers;
-  std::unique_ptr<uint8_t[]> owned;  // bytes a part points at, if any
+  // Headers the parts point at (a NEW_HEADER reply's, from the pool).
+  std::vector<std::unique_ptr<uint8_t[]>> owned;
   // Count the parts in the header's length, once laid out.
   void Seal();
 };
@@ -97,11 +98,9 @@ void LayOutDataReply(CryptReplyMessage* out, uint32_t request_id,
 // Lay out a successful reply carrying nothing but its status (0).
 void LayOutStatusReply(CryptReplyMessage* out, uint32_t request_id);
 
-// Lay out a successful reply to a NEW_HEADER carrying `count` headers of
-// 4096 bytes one after the other at `headers` (alive until the reply is
-// sent): the new file's, then spares (takakrypt.h).
-void LayOutHeaderReply(CryptReplyMessage* out, uint32_t request_id,
-                       const uint8_t* headers, size_t count);
+// Lay out a successful reply to a NEW_HEADER carrying the 4096-byte
+// headers in `out->owned`: the new file's, then spares (takakrypt.h).
+void LayOutHeaderReply(CryptReplyMessage* out, uint32_t request_id);
 
 // Read a reply object {requestId, status, reason, header?, data?} and lay
 // out its message; false with a pending TypeError if a field is wrong.

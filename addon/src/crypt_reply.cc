@@ -142,13 +142,12 @@ void LayOutStatusReply(CryptReplyMessage* out, uint32_t request_id) {
   out->head.PutAttr(TAKAKRYPT_A_CRYPT_REPLY, &r, sizeof(r));
 }
 
-void LayOutHeaderReply(CryptReplyMessage* out, uint32_t request_id,
-                       const uint8_t* headers, size_t count) {
+void LayOutHeaderReply(CryptReplyMessage* out, uint32_t request_id) {
   takakrypt_crypt_reply r = {};
   r.request_id = request_id;
   out->head.PutAttr(TAKAKRYPT_A_CRYPT_REPLY, &r, sizeof(r));
-  for (size_t i = 0; i < count; i++)
-    AddPart(out, TAKAKRYPT_A_FILE_HEADER, headers + i * TAKAKRYPT_FILE_HEADER_SIZE,
+  for (const auto& header : out->owned)
+    AddPart(out, TAKAKRYPT_A_FILE_HEADER, header.get(),
             TAKAKRYPT_FILE_HEADER_SIZE);
 }
 

@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include <string.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "errors.h"
@@ -236,6 +237,9 @@ size_t CipherTable::MakeHeaders(const std::string& where,
                                 uint32_t key_version, const uint8_t* material,
                                 size_t count) {
   if (!HeaderKeyName(key_name)) return 0;
+  // Only this (the agent's) thread stocks: the room does not shrink.
+  size_t pooled = Pooled(where);
+  count = std::min(count, kMaxPooled - std::min(pooled, kMaxPooled));
   size_t stocked = 0;
   uint8_t header[TAKAKRYPT_FILE_HEADER_SIZE];
   uint8_t nonces[kNonceSize * 32];
@@ -271,12 +275,7 @@ size_t CipherTable::MakeHeaders(const std::string& where,
         made_.pop_front();
       }
     }
-    if (!Stock(where, header)) {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = entries_.find(MacOf(header));
-      if (it != entries_.end() && it->second.made) EraseLocked(it);
-      break;
-    }
+    if (!Stock(where, header)) break;
     stocked++;
   }
   OPENSSL_cleanse(nonces, sizeof(nonces));
@@ -340,8 +339,9 @@ bool CipherTable::Stock(const std::string& where, const uint8_t* header) {
   return true;
 }
 
-size_t CipherTable::TakeHeaders(const std::string& where, uint8_t* out,
-                                size_t max) {
+size_t CipherTable::TakeHeaders(
+    const std::string& where, std::vector<std::unique_ptr<uint8_t[]>>* out,
+    size_t max) {
   using std::chrono::milliseconds;
   auto now = std::chrono::steady_clock::now();
   auto oldest = now - pool_max_age_;
@@ -360,8 +360,7 @@ size_t CipherTable::TakeHeaders(const std::string& where, uint8_t* out,
   size_t n = 0;
   while (n < max && !pool.empty() &&
          (n == 0 || pool.front().made >= oldest_spare)) {
-    memcpy(out + n * TAKAKRYPT_FILE_HEADER_SIZE, pool.front().header.get(),
-           TAKAKRYPT_FILE_HEADER_SIZE);
+    out->push_back(std::move(pool.front().header));
     pool.pop_front();
     n++;
   }
@@ -388,13 +387,11 @@ Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
 Served ServeParsed(const CryptView& v, CipherTable* table,
                    CryptReplyMessage* reply, std::string* failure) {
   if (v.fixed.op == TAKAKRYPT_CRYPT_NEW_HEADER) {
-    constexpr size_t kMost = 1 + TAKAKRYPT_MAX_SPARE_HEADERS;
-    reply->owned.reset(new uint8_t[kMost * TAKAKRYPT_FILE_HEADER_SIZE]);
-    size_t n = table->TakeHeaders(
-        PoolKey(AttrString(v.guard_point), AttrString(v.policy_name)),
-        reply->owned.get(), kMost);
-    if (n == 0) return Served::kNo;
-    LayOutHeaderReply(reply, v.fixed.request_id, reply->owned.get(), n);
+    if (table->TakeHeaders(
+            PoolKey(AttrString(v.guard_point), AttrString(v.policy_name)),
+            &reply->owned, 1 + TAKAKRYPT_MAX_SPARE_HEADERS) == 0)
+      return Served::kNo;
+    LayOutHeaderReply(reply, v.fixed.request_id);
     return Served::kYes;
   }
   if (v.fixed.op == TAKAKRYPT_CRYPT_OPEN_HEADER) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <deque>
 #include <unordered_map>
+#include <vector>
 
 #include "crypt_codec.h"
 
@@ -61,13 +62,14 @@ class CipherTable {
   // `where` (guard point and policy name, PoolKey); false when that pool
   // holds kMaxPooled already.
   bool Stock(const std::string& where, const uint8_t* header);
-  // Up to `max` headers for `where` into `out` (`max` * 4096 bytes),
-  // oldest first; how many (0: none). The first was made at most
+  // Up to `max` headers for `where`, oldest first, moved to the end of
+  // `out`; how many (0: none). The first was made at most
   // pool_max_age ago. The others are spares, which the kernel keeps for
   // TAKAKRYPT_SPARE_HEADER_TTL_MS more: they were made at most that much
   // less ago, so no header reaches a new file later than pool_max_age
   // after it was made.
-  size_t TakeHeaders(const std::string& where, uint8_t* out, size_t max);
+  size_t TakeHeaders(const std::string& where,
+                     std::vector<std::unique_ptr<uint8_t[]>>* out, size_t max);
   size_t Pooled(const std::string& where);
   static constexpr size_t kMaxPooled = 256;
 
@@ -120,9 +122,9 @@ enum class Served {
 
 // Answer the CRYPT_REQ whose attributes are [attrs, attrs + len) from
 // `table`: a NEW_HEADER with a ready-made header of its guard point and
-// policy (and up to TAKAKRYPT_MAX_SPARE_HEADERS spares), an OPEN_HEADER of a whole header in the table with success, an
-// ENCRYPT or DECRYPT of a file in the table with its units transformed
-// where they are. On kYes and kFailed
+// policy (and up to TAKAKRYPT_MAX_SPARE_HEADERS spares), an OPEN_HEADER
+// of a whole header in the table with success, an ENCRYPT or DECRYPT of
+// a file in the table with its units transformed where they are. On kYes and kFailed
 // `request_id` is the request's. On kFailed the units may be half-done
 // and the request must be failed, not retried.
 Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,

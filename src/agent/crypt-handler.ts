@@ -34,10 +34,9 @@ export interface CryptHandlerDeps {
 
 /** Ready-made headers for new files, by guard point and policy name. */
 export interface HeaderPool {
-  stock(guardPoint: string, policyName: string, header: Buffer): boolean;
   pooled(guardPoint: string, policyName: string): number;
-  /** Make and stock `count` headers itself (the addon's table does); returns how many. */
-  makeHeaders?(guardPoint: string, policyName: string, keyName: string, keyVersion: number, material: Buffer, count: number): number;
+  /** Make `count` headers under the key and stock them with their keys (the addon's table); returns how many. */
+  makeHeaders(guardPoint: string, policyName: string, keyName: string, keyVersion: number, material: Buffer, count: number): number;
 }
 
 /**
@@ -172,26 +171,18 @@ async function refill(guardPoint: string, policyName: string, deps: CryptHandler
     return;
   }
   try {
-    if (pool.makeHeaders !== undefined) {
-      // The addon makes them, at a fraction of the agent's CPU per header,
-      // and its table keeps their keys for the files' ENCRYPTs
-      // (docs/AGENT.md). A few at a time: the first reach the pool at
-      // once, and requests waiting for this thread go between the chunks.
-      for (let made = 0; made < want; made += REFILL_CHUNK) {
-        if ((deps.epoch?.() ?? 0) !== epoch) return;
-        const count = Math.min(REFILL_CHUNK, want - made);
-        if (pool.makeHeaders(guardPoint, policyName, key.name, key.version, key.material, count) < count) {
-          if (made === 0) deps.logger.warn('headers for new files not made ahead', { guardPoint, policy: choice.policy, error: `the addon made fewer than ${count} under key ${key.name} version ${key.version}` });
-          return;
-        }
-        await new Promise((resolve) => setImmediate(resolve));
+    // The addon makes them, at a fraction of the agent's CPU per header,
+    // and its table keeps their keys for the files' ENCRYPTs
+    // (docs/AGENT.md). A few at a time: the first reach the pool at once,
+    // and requests waiting for this thread go between the chunks.
+    for (let made = 0; made < want; made += REFILL_CHUNK) {
+      if ((deps.epoch?.() ?? 0) !== epoch) return;
+      const count = Math.min(REFILL_CHUNK, want - made);
+      if (pool.makeHeaders(guardPoint, policyName, key.name, key.version, key.material, count) < count) {
+        if (made === 0) deps.logger.warn('headers for new files not made ahead', { guardPoint, policy: choice.policy, error: `the addon made fewer than ${count} under key ${key.name} version ${key.version}` });
+        return;
       }
-      return;
-    }
-    for (let i = 0; i < want && (deps.epoch?.() ?? 0) === epoch; i++) {
-      const { header, cipher } = createFileCipher(key);
-      deps.cache.put(header, cipher);
-      if (!pool.stock(guardPoint, policyName, header)) break;
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     key.material.fill(0);

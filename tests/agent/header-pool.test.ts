@@ -1,13 +1,13 @@
-// Headers made ahead: after a NEW_HEADER the handler fills the pool of its
-// guard point and policy, when every path gets the same key, with headers
-// under the key's latest version whose ciphers the cache already holds.
+// Headers made ahead: after a NEW_HEADER the handler has the addon fill the
+// pool of its guard point and policy, when every path gets the same key,
+// with headers under the key's latest version (the addon's own side is in
+// tests/kernel/data-path-native.test.ts).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CipherCache } from '../../src/agent/cipher-cache';
 import { createCryptHandler, HEADER_POOL_BATCH, type HeaderPool } from '../../src/agent/crypt-handler';
 import type { DecisionEngine } from '../../src/agent/handler';
-import { parseHeader } from '../../src/crypto';
 import type { CryptReply, CryptRequest } from '../../src/kernel/types';
 import { LocalKeyStore } from '../../src/keys/local-store';
 import type { KeyProvider } from '../../src/keys/provider';
@@ -30,8 +30,12 @@ function engineWith(keyRules: ReturnType<typeof keyRule>[]): DecisionEngine {
   };
 }
 
+interface MakeCall { gp: string; policy: string; name: string; version: number; material: string; count: number; buffer: Buffer }
+
 interface PoolWorld {
-  stocked: Array<[string, string, Buffer]>;
+  made: MakeCall[];
+  /** The hex of k1's latest material. */
+  latest: string;
   replies: CryptReply[];
   cache: CipherCache;
   epoch: { value: number };
@@ -40,9 +44,7 @@ interface PoolWorld {
   refilled: () => Promise<void>;
 }
 
-interface MakeCall { gp: string; policy: string; name: string; version: number; material: string; count: number; buffer: Buffer }
-
-async function poolWorld(engine: DecisionEngine, options: { full?: boolean; onGetKey?: () => void; made?: MakeCall[]; onMake?: () => void } = {}): Promise<PoolWorld> {
+async function poolWorld(engine: DecisionEngine, options: { full?: boolean; onGetKey?: () => void; onMake?: () => void } = {}): Promise<PoolWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'tk-pool-'));
   const store = await LocalKeyStore.openOrCreate({ path: join(dir, 'keys') });
   await store.createKey('k1');
@@ -52,20 +54,17 @@ async function poolWorld(engine: DecisionEngine, options: { full?: boolean; onGe
     list: () => store.list(),
   };
   const world: PoolWorld = {
-    stocked: [], replies: [], cache: new CipherCache(64), epoch: { value: 1 },
+    made: [], latest: (await store.getKey('k1')).material.toString('hex'), replies: [], cache: new CipherCache(64), epoch: { value: 1 },
     handle: (r) => handler(r),
     refilled: () => new Promise((resolve) => setImmediate(() => setTimeout(resolve, 50))),
   };
   const pool: HeaderPool = {
-    stock: (gp, policy, header) => { world.stocked.push([gp, policy, Buffer.from(header)]); return true; },
     pooled: () => (options.full ? HEADER_POOL_BATCH : 0),
-    ...(options.made === undefined ? {} : {
-      makeHeaders: (gp: string, policy: string, name: string, version: number, material: Buffer, count: number) => {
-        options.made?.push({ gp, policy, name, version, material: material.toString('hex'), count, buffer: material });
-        options.onMake?.();
-        return count;
-      },
-    }),
+    makeHeaders: (gp, policy, name, version, material, count) => {
+      world.made.push({ gp, policy, name, version, material: material.toString('hex'), count, buffer: material });
+      options.onMake?.();
+      return count;
+    },
   };
   const snapshot = { engine, cacheTtlMs: 0 };
   const handler = createCryptHandler({
@@ -81,21 +80,16 @@ const newHeader = (over: Partial<CryptRequest> = {}): CryptRequest => ({
   guardPoint: GUARD_POINT, path: '/a/b.txt', policyName: 'p', ...over,
 });
 
-test('one key for every path: a batch of headers under its latest version, their ciphers cached', async () => {
+test('one key for every path: the addon makes a batch, 16 at a time, under its latest version; the key is wiped after', async () => {
   const world = await poolWorld(engineWith([keyRule(null, 'k1')]));
   await world.handle(newHeader());
   expect(world.replies.map((r) => r.status)).toEqual([0]);
   await world.refilled();
-  expect(world.stocked).toHaveLength(HEADER_POOL_BATCH);
-  const headers = world.stocked.map(([gp, policy, header]) => {
-    expect([gp, policy]).toEqual([GUARD_POINT, 'p']);
-    const parsed = parseHeader(header);
-    expect([parsed.keyName, parsed.keyVersion]).toEqual(['k1', 2]);
-    expect(world.cache.get(header)).toBeDefined();
-    return header.toString('hex');
-  });
-  // Every one a new file: no nonce (hence no header) twice.
-  expect(new Set([...headers, (world.replies[0].header as Buffer).toString('hex')]).size).toBe(HEADER_POOL_BATCH + 1);
+  expect(world.made.map((m) => [m.gp, m.policy, m.name, m.version, m.count])).toEqual(
+    Array.from({ length: HEADER_POOL_BATCH / 16 }, () => [GUARD_POINT, 'p', 'k1', 2, 16]));
+  // Every call had the latest version's material; the refill zeroes its copy once done.
+  expect(new Set(world.made.map((m) => m.material))).toEqual(new Set([world.latest]));
+  expect(world.made[0].buffer.equals(Buffer.alloc(32))).toBe(true);
 });
 
 test.each([
@@ -105,14 +99,14 @@ test.each([
   const world = await poolWorld(engineWith(keyRules));
   await world.handle(newHeader({ path: '/x.db' }));
   await world.refilled();
-  expect(world.stocked).toHaveLength(0);
+  expect(world.made).toHaveLength(0);
 });
 
 test('a full pool is not added to', async () => {
   const world = await poolWorld(engineWith([keyRule(null, 'k1')]), { full: true });
   await world.handle(newHeader());
   await world.refilled();
-  expect(world.stocked).toHaveLength(0);
+  expect(world.made).toHaveLength(0);
 });
 
 test('a reset of the key store while the key is fetched stops the batch', async () => {
@@ -124,35 +118,20 @@ test('a reset of the key store while the key is fetched stops the batch', async 
   });
   await world.handle(newHeader());
   await world.refilled();
-  expect([calls, world.stocked.length]).toEqual([2, 0]);
+  expect([calls, world.made.length]).toEqual([2, 0]);
+});
+
+test('a reset of the key store between two chunks stops the batch', async () => {
+  let world: PoolWorld | undefined;
+  world = await poolWorld(engineWith([keyRule(null, 'k1')]), { onMake: () => { if (world) world.epoch.value += 1; } });
+  await world.handle(newHeader());
+  await world.refilled();
+  expect(world.made.map((m) => m.count)).toEqual([16]);
 });
 
 test('a failed NEW_HEADER makes nothing ahead', async () => {
   const world = await poolWorld(engineWith([keyRule(null, 'missing')]));
   await world.handle(newHeader());
   await world.refilled();
-  expect([world.replies[0].reason, world.stocked.length]).toEqual(['KEY_MISSING', 0]);
-});
-
-test('with the addon: it makes the batch, 16 at a time, under the latest version, and the key is wiped after', async () => {
-  const made: MakeCall[] = [];
-  const world = await poolWorld(engineWith([keyRule(null, 'k1')]), { made });
-  await world.handle(newHeader());
-  await world.refilled();
-  expect(world.stocked).toHaveLength(0);
-  expect(made.map((m) => [m.gp, m.policy, m.name, m.version, m.count])).toEqual(
-    Array.from({ length: HEADER_POOL_BATCH / 16 }, () => [GUARD_POINT, 'p', 'k1', 2, 16]));
-  // Each call saw the real key; the refill zeroes its copy once done.
-  expect(made[0].material).not.toBe('00'.repeat(32));
-  expect(new Set(made.map((m) => m.material)).size).toBe(1);
-  expect(made[0].buffer.equals(Buffer.alloc(32))).toBe(true);
-});
-
-test('with the addon: a reset of the key store between two chunks stops the batch', async () => {
-  const made: MakeCall[] = [];
-  let world: PoolWorld | undefined;
-  world = await poolWorld(engineWith([keyRule(null, 'k1')]), { made, onMake: () => { if (world) world.epoch.value += 1; } });
-  await world.handle(newHeader());
-  await world.refilled();
-  expect(made.map((m) => m.count)).toEqual([16]);
+  expect([world.replies[0].reason, world.made.length]).toEqual(['KEY_MISSING', 0]);
 });
