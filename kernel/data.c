@@ -20,6 +20,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/pagemap.h>
 #include <linux/highmem.h>
@@ -36,19 +37,34 @@
 #include "super.h"
 #include "proc.h"
 
-/* I/O on the persistent lower file, as the mounter. */
+/*
+ * I/O on the persistent lower file, as the mounter.
+ *
+ * Reads come mostly from inside a readahead, which holds the reader's
+ * block plug: the lower file's bios would sit in that plug until the
+ * reader sleeps waiting for them, and a plug flushed by the scheduler
+ * hands its requests to a kblockd worker, one more thread wake-up on
+ * every read. So the caller's plug is finished (its requests go out now)
+ * and started again after the read: the lower readahead plugs and submits
+ * its own bios at once.
+ */
 ssize_t takakrypt_lower_read(struct inode *inode, void *buf, size_t len,
 			     loff_t pos)
 {
 	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	struct blk_plug *plug = current->plug;
 	const struct cred *old;
 	ssize_t ret;
 
 	if (!lower)
 		return -EIO;
+	if (plug)
+		blk_finish_plug(plug);
 	old = override_creds(takakrypt_sb(inode->i_sb)->mounter_cred);
 	ret = kernel_read(lower, buf, len, &pos);
 	revert_creds(old);
+	if (plug)
+		blk_start_plug(plug);
 	return ret;
 }
 
