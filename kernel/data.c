@@ -41,12 +41,12 @@
  * I/O on the persistent lower file, as the mounter.
  *
  * Reads come mostly from inside a readahead, which holds the reader's
- * block plug: the lower file's bios would sit in that plug until the
- * reader sleeps waiting for them, and a plug flushed by the scheduler
- * hands its requests to a kblockd worker, one more thread wake-up on
- * every read. So the caller's plug is finished (its requests go out now)
- * and started again after the read: the lower readahead plugs and submits
- * its own bios at once.
+ * block plug: the bios of a lower read that goes to the disk would sit in
+ * that plug until the reader sleeps waiting for them, and a plug flushed
+ * by the scheduler hands its requests to a kblockd worker, one more
+ * thread wake-up per read. So the caller's plug is finished (what it
+ * holds goes out now) and started again, with default settings, after
+ * the read; the lower filesystem submits the read's bios itself.
  */
 ssize_t takakrypt_lower_read(struct inode *inode, void *buf, size_t len,
 			     loff_t pos)
