@@ -147,8 +147,9 @@ bool MakeHeader(const uint8_t* material, const std::string& key_name,
       {u8(kMacInfo), sizeof(kMacInfo) - 1, sizeof(mac_key), mac_key},
       {u8(kCheckInfo), sizeof(kCheckInfo) - 1, sizeof(check), check},
   };
-  bool ok = HkdfSha512(material, kMaterialSize, nonce, kNonceSize, outputs, 4) &&
-            CRYPTO_memcmp(keys->xts, keys->xts + 32, 32) != 0;
+  bool ok =
+      HkdfSha512(material, kMaterialSize, nonce, kNonceSize, outputs, 4) &&
+      CRYPTO_memcmp(keys->xts, keys->xts + 32, 32) != 0;
   if (ok) {
     memset(header, 0, TAKAKRYPT_FILE_HEADER_SIZE);
     memcpy(header, kMagic, sizeof(kMagic));
@@ -549,9 +550,9 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
         material.length != 32)
       return ThrowTypeError(env, usage);
     // No JavaScript runs from here on: the material stays where it is.
-    size_t made = table_->MakeHeaders(where, key_name,
-                                      static_cast<uint32_t>(version),
-                                      material.data, static_cast<size_t>(count));
+    size_t made = table_->MakeHeaders(
+        where, key_name, static_cast<uint32_t>(version), material.data,
+        static_cast<size_t>(count));
     return Napi::Number::New(env, static_cast<double>(made));
   }
 
@@ -622,7 +623,8 @@ Napi::Value ServeCryptMessage(const Napi::CallbackInfo& info) {
                           "holding one whole netlink message)");
   }
   // The reply goes to the family the request came from.
-  CryptReplyMessage reply(reinterpret_cast<const nlmsghdr*>(msg.data)->nlmsg_type);
+  CryptReplyMessage reply(
+      reinterpret_cast<const nlmsghdr*>(msg.data)->nlmsg_type);
   std::string failure;
   uint32_t id = 0;
   Served served = ServeData(msg.data + NLMSG_HDRLEN + GENL_HDRLEN,

@@ -124,9 +124,9 @@ enum class Served {
 // `table`: a NEW_HEADER with a ready-made header of its guard point and
 // policy (and up to TAKAKRYPT_MAX_SPARE_HEADERS spares), an OPEN_HEADER
 // of a whole header in the table with success, an ENCRYPT or DECRYPT of
-// a file in the table with its units transformed where they are. On kYes and kFailed
-// `request_id` is the request's. On kFailed the units may be half-done
-// and the request must be failed, not retried.
+// a file in the table with its units transformed where they are. On kYes
+// and kFailed `request_id` is the request's. On kFailed the units may be
+// half-done and the request must be failed, not retried.
 Served ServeData(uint8_t* attrs, size_t len, CipherTable* table,
                  CryptReplyMessage* reply, uint32_t* request_id,
                  std::string* failure);
