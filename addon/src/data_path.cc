@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "errors.h"
 #include "kdf.h"
@@ -71,11 +72,16 @@ bool ShortTail(const uint8_t* tail_key, uint64_t index, uint8_t* p, size_t n,
   return true;
 }
 
-// Every unit in place; false with `failure` set when OpenSSL fails.
+// Every unit in place, with the file's kept XTS context for this direction
+// (made here when it has none); false with `failure` set when OpenSSL
+// fails, and then the file keeps no context. `*first_kept` says whether
+// the file kept no context before and keeps one now.
 bool Transform(const FileKeys& keys, bool encrypt, uint64_t first,
-               const std::vector<const NlAttr*>& units,
-               std::string* failure) {
-  EVP_CIPHER_CTX* xts = nullptr;
+               const std::vector<const NlAttr*>& units, std::string* failure,
+               bool* first_kept) {
+  std::lock_guard<std::mutex> lock(keys.mu);
+  EVP_CIPHER_CTX*& xts = keys.xts_ctx[encrypt ? 1 : 0];
+  bool kept_none = keys.xts_ctx[0] == nullptr && keys.xts_ctx[1] == nullptr;
   EVP_CIPHER_CTX* ecb = nullptr;
   bool ok = true;
   for (size_t i = 0; ok && i < units.size(); i++) {
@@ -90,12 +96,15 @@ bool Transform(const FileKeys& keys, bool encrypt, uint64_t first,
       ok = false;
       *failure = TakeOpenSslError("AES-256-XTS key set-up");
     } else {
+      // Each unit sets its own tweak: nothing of the last request stays.
       ok = XtsUnit(xts, first + i, 0, p, p, n, true);
       if (!ok) *failure = TakeOpenSslError("AES-256-XTS data unit");
     }
   }
-  EVP_CIPHER_CTX_free(xts);
   EVP_CIPHER_CTX_free(ecb);
+  // A context OpenSSL failed in is not trusted again.
+  if (!ok) keys.DropContextsLocked();
+  *first_kept = ok && kept_none && xts != nullptr;
   return ok;
 }
 
@@ -173,7 +182,16 @@ bool MakeHeader(const uint8_t* material, const std::string& key_name,
 
 }  // namespace
 
+void FileKeys::DropContextsLocked() const {
+  // EVP_CIPHER_CTX_free wipes the key schedule.
+  for (EVP_CIPHER_CTX*& ctx : xts_ctx) {
+    EVP_CIPHER_CTX_free(ctx);
+    ctx = nullptr;
+  }
+}
+
 FileKeys::~FileKeys() {
+  DropContextsLocked();  // the last owner: nobody else holds `mu`
   OPENSSL_cleanse(xts, sizeof(xts));
   OPENSSL_cleanse(tail, sizeof(tail));
 }
@@ -322,6 +340,37 @@ std::string CipherTable::TakeTouched() {
   return macs;
 }
 
+void CipherTable::KeptContexts(const std::shared_ptr<const FileKeys>& keys) {
+  std::shared_ptr<const FileKeys> oldest;
+  {
+    std::lock_guard<std::mutex> lock(kept_mu_);
+    kept_.push_back(keys);
+    if (kept_.size() > kMaxContextsKept) {
+      oldest = kept_.front().lock();
+      kept_.pop_front();
+    }
+  }
+  // Its lock is taken with no other held: Transform holds a file's lock
+  // alone too.
+  if (oldest && oldest != keys) {
+    std::lock_guard<std::mutex> lock(oldest->mu);
+    oldest->DropContextsLocked();
+  }
+}
+
+size_t CipherTable::ContextsKept() {
+  std::unordered_set<const FileKeys*> files;
+  std::lock_guard<std::mutex> lock(kept_mu_);
+  for (const std::weak_ptr<const FileKeys>& weak : kept_) {
+    std::shared_ptr<const FileKeys> keys = weak.lock();
+    if (!keys) continue;
+    std::lock_guard<std::mutex> keys_lock(keys->mu);
+    if (keys->xts_ctx[0] != nullptr || keys->xts_ctx[1] != nullptr)
+      files.insert(keys.get());
+  }
+  return files.size();
+}
+
 std::string PoolKey(const std::string& guard_point,
                     const std::string& policy_name) {
   // Neither holds a NUL (the codec checks the strings).
@@ -411,12 +460,14 @@ Served ServeParsed(const CryptView& v, CipherTable* table,
   std::shared_ptr<const FileKeys> keys = table->Find(v.header->data);
   if (!keys) return Served::kNo;
   bool encrypt = v.fixed.op == TAKAKRYPT_CRYPT_ENCRYPT;
-  if (!Transform(*keys, encrypt, first, v.units, failure)) {
+  bool first_kept = false;
+  if (!Transform(*keys, encrypt, first, v.units, failure, &first_kept)) {
     // Half-done units are of no use to anyone: zeros go on instead.
     for (const NlAttr* u : v.units)
       explicit_bzero(const_cast<uint8_t*>(u->data), u->len);
     return Served::kFailed;
   }
+  if (first_kept) table->KeptContexts(keys);
   LayOutDataReply(reply, v.fixed.request_id, v.fixed.length, v.units);
   return Served::kYes;
 }
@@ -448,7 +499,10 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
          {"capacity", CheckedGetterCallback<CipherTableWrap,
                                             &CipherTableWrap::GetCapacity>},
          {"madeCount", CheckedGetterCallback<CipherTableWrap,
-                                             &CipherTableWrap::GetMadeCount>}});
+                                             &CipherTableWrap::GetMadeCount>},
+         {"contextsKept",
+          CheckedGetterCallback<CipherTableWrap,
+                                &CipherTableWrap::GetContextsKept>}});
     return constructor;
   }
 
@@ -554,6 +608,12 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
         where, key_name, static_cast<uint32_t>(version), material.data,
         static_cast<size_t>(count));
     return Napi::Number::New(env, static_cast<double>(made));
+  }
+
+  // contextsKept -> files whose keys keep a set-up XTS context.
+  Napi::Value GetContextsKept(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(),
+                             static_cast<double>(table_->ContextsKept()));
   }
 
   // madeCount -> entries made by makeHeaders the agent has not added since.

@@ -142,6 +142,11 @@ export interface NativeCipherTable {
   makeHeaders(guardPoint: string, policyName: string, keyName: string, keyVersion: number, material: Buffer, count: number): number;
   /** Entries makeHeaders added that the agent's cache has not added since. */
   readonly madeCount: number;
+  /**
+   * Files whose keys keep a set-up AES-256-XTS context for their next
+   * data request (at most 1024; the first to keep one lets go first).
+   */
+  readonly contextsKept: number;
 }
 
 /** What the test entry point codec.serveCryptMessage reports. */

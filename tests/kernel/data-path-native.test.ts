@@ -126,6 +126,76 @@ test('an OpenSSL failure is reported with the request id, for the agent to fail 
   expect(served).toEqual({ served: 'failed', requestId: 77, failure: expect.stringMatching(/^AES-256-XTS key set-up failed: .+/) });
 });
 
+describe('XTS contexts kept with the file keys', () => {
+  const keysOf = (f: { cipher: FileCipher }) => f.cipher.withKeys((x, t) => [Buffer.from(x), Buffer.from(t)] as const);
+  const serve = (table: NativeCipherTable, op: 'ENCRYPT' | 'DECRYPT', f: { header: Buffer }, first: number, data: Buffer) =>
+    codec.serveCryptMessage(table, message(op, f.header, first, Buffer.from(data))).reply;
+
+  test('a file keeps its context between requests of both directions, and each reply is still FileCipher\'s bytes', () => {
+    const file = newFile();
+    const table = tableWith(file);
+    expect(table.contextsKept).toBe(0);
+    const runs: [number, Buffer][] = [[3, pattern(2 * U, 30)], [0, pattern(U + 20, 31)], [3, pattern(2 * U, 32)], [2 ** 32, pattern(U, 33)]];
+    for (const [first, plain] of runs) {
+      const cipher = file.cipher.encryptUnits(first, plain);
+      expect(serve(table, 'ENCRYPT', file, first, plain)?.equals(replyWith(cipher))).toBe(true);
+      expect(serve(table, 'DECRYPT', file, first, cipher)?.equals(replyWith(plain))).toBe(true);
+    }
+    expect(table.contextsKept).toBe(1);
+  });
+
+  test('a request of short tails only keeps no context', () => {
+    const file = newFile();
+    const table = tableWith(file);
+    expect(serve(table, 'ENCRYPT', file, 4, pattern(9, 34))?.equals(replyWith(file.cipher.encryptUnits(4, pattern(9, 34))))).toBe(true);
+    expect(table.contextsKept).toBe(0);
+  });
+
+  test('keys added again for the same header are used at once, not the context of the keys before', () => {
+    const [a, b] = [newFile(), newFile()];
+    const table = tableWith(a);
+    const plain = pattern(U, 35);
+    expect(serve(table, 'ENCRYPT', a, 0, plain)?.equals(replyWith(a.cipher.encryptUnits(0, plain)))).toBe(true);
+    expect(table.add(a.header, ...keysOf(b))).toBe(true);
+    expect(serve(table, 'ENCRYPT', a, 0, plain)?.equals(replyWith(b.cipher.encryptUnits(0, plain)))).toBe(true);
+    expect(table.contextsKept).toBe(1);
+  });
+
+  test('removing a file or clearing the table lets its contexts go', () => {
+    const [a, b] = [newFile(), newFile()];
+    const table = tableWith(a, b);
+    for (const f of [a, b]) serve(table, 'DECRYPT', f, 0, pattern(U, 36));
+    expect(table.contextsKept).toBe(2);
+    expect(table.remove(a.header.subarray(OFFSET.mac))).toBe(true);
+    expect(table.contextsKept).toBe(1);
+    table.clear();
+    expect(table.contextsKept).toBe(0);
+  });
+
+  test('at most 1024 files keep contexts; one that let go makes its context again when next used', () => {
+    const files = Array.from({ length: 1030 }, newFile);
+    const table = new CipherTable(2048);
+    for (const f of files) mirrorInto(table).add(f.header, f.cipher);
+    const plain = pattern(U, 37);
+    for (const f of files) serve(table, 'ENCRYPT', f, 1, plain);
+    expect(table.contextsKept).toBe(1024);
+    // The first file let its contexts go first.
+    expect(serve(table, 'ENCRYPT', files[0], 1, plain)?.equals(replyWith(files[0].cipher.encryptUnits(1, plain)))).toBe(true);
+    expect(serve(table, 'DECRYPT', files[1029], 1, files[1029].cipher.encryptUnits(1, plain))?.equals(replyWith(plain))).toBe(true);
+    expect(table.contextsKept).toBe(1024);
+  });
+
+  test('after an OpenSSL failure (an XTS key with equal halves, refused for encryption) the file keeps no context; the next request fails the same way', () => {
+    const file = newFile();
+    const table = new CipherTable(4);
+    expect(table.add(file.header, Buffer.alloc(64, 7), Buffer.alloc(32, 1))).toBe(true);
+    for (let i = 0; i < 2; i++) {
+      expect(codec.serveCryptMessage(table, message('ENCRYPT', file.header, 0, pattern(U, 38))).served).toBe('failed');
+      expect(table.contextsKept).toBe(0);
+    }
+  });
+});
+
 describe('CipherTable', () => {
   test('add, remove by MAC, clear', () => {
     const [a, b] = [newFile(), newFile()];
