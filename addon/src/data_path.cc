@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_set>
 
 #include "errors.h"
 #include "kdf.h"
@@ -80,8 +79,8 @@ bool Transform(const FileKeys& keys, bool encrypt, uint64_t first,
                const std::vector<const NlAttr*>& units, std::string* failure,
                bool* first_kept) {
   std::lock_guard<std::mutex> lock(keys.mu);
-  EVP_CIPHER_CTX*& xts = keys.xts_ctx[encrypt ? 1 : 0];
   bool kept_none = keys.xts_ctx[0] == nullptr && keys.xts_ctx[1] == nullptr;
+  EVP_CIPHER_CTX* xts = nullptr;
   EVP_CIPHER_CTX* ecb = nullptr;
   bool ok = true;
   for (size_t i = 0; ok && i < units.size(); i++) {
@@ -92,7 +91,7 @@ bool Transform(const FileKeys& keys, bool encrypt, uint64_t first,
       ok = ShortTail(keys.tail, first + i, p, n, &ecb);
       if (!ok) *failure = TakeOpenSslError("AES-256-ECB tail keystream");
     } else if (xts == nullptr &&
-               (xts = NewXtsContext(keys.xts, encrypt)) == nullptr) {
+               (xts = keys.ContextLocked(encrypt)) == nullptr) {
       ok = false;
       *failure = TakeOpenSslError("AES-256-XTS key set-up");
     } else {
@@ -102,7 +101,7 @@ bool Transform(const FileKeys& keys, bool encrypt, uint64_t first,
     }
   }
   EVP_CIPHER_CTX_free(ecb);
-  // A context OpenSSL failed in is not trusted again.
+  // After any OpenSSL failure the file keeps no context.
   if (!ok) keys.DropContextsLocked();
   *first_kept = ok && kept_none && xts != nullptr;
   return ok;
@@ -182,11 +181,22 @@ bool MakeHeader(const uint8_t* material, const std::string& key_name,
 
 }  // namespace
 
+EVP_CIPHER_CTX* FileKeys::ContextLocked(bool encrypt) const {
+  EVP_CIPHER_CTX*& ctx = xts_ctx[encrypt ? 1 : 0];
+  if (ctx == nullptr && (ctx = NewXtsContext(xts, encrypt)) != nullptr) {
+    count->live++;
+    count->made++;
+  }
+  return ctx;
+}
+
 void FileKeys::DropContextsLocked() const {
   // EVP_CIPHER_CTX_free wipes the key schedule.
   for (EVP_CIPHER_CTX*& ctx : xts_ctx) {
+    if (ctx == nullptr) continue;
     EVP_CIPHER_CTX_free(ctx);
     ctx = nullptr;
+    count->live--;
   }
 }
 
@@ -202,7 +212,7 @@ bool CipherTable::Add(const uint8_t* header, const uint8_t* xts,
   bool servable = ReservedIsZero(header);
   std::shared_ptr<FileKeys> keys;
   if (servable) {
-    keys = std::make_shared<FileKeys>();
+    keys = std::make_shared<FileKeys>(contexts_);
     memcpy(keys->xts, xts, sizeof(keys->xts));
     memcpy(keys->tail, tail, sizeof(keys->tail));
   }
@@ -269,7 +279,7 @@ size_t CipherTable::MakeHeaders(const std::string& where,
       ERR_clear_error();
       break;
     }
-    auto keys = std::make_shared<FileKeys>();
+    auto keys = std::make_shared<FileKeys>(contexts_);
     if (!MakeHeader(material, key_name, key_version,
                     nonces + slot * kNonceSize, header, keys.get())) {
       ERR_clear_error();
@@ -356,19 +366,6 @@ void CipherTable::KeptContexts(const std::shared_ptr<const FileKeys>& keys) {
     std::lock_guard<std::mutex> lock(oldest->mu);
     oldest->DropContextsLocked();
   }
-}
-
-size_t CipherTable::ContextsKept() {
-  std::unordered_set<const FileKeys*> files;
-  std::lock_guard<std::mutex> lock(kept_mu_);
-  for (const std::weak_ptr<const FileKeys>& weak : kept_) {
-    std::shared_ptr<const FileKeys> keys = weak.lock();
-    if (!keys) continue;
-    std::lock_guard<std::mutex> keys_lock(keys->mu);
-    if (keys->xts_ctx[0] != nullptr || keys->xts_ctx[1] != nullptr)
-      files.insert(keys.get());
-  }
-  return files.size();
 }
 
 std::string PoolKey(const std::string& guard_point,
@@ -500,9 +497,9 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
                                             &CipherTableWrap::GetCapacity>},
          {"madeCount", CheckedGetterCallback<CipherTableWrap,
                                              &CipherTableWrap::GetMadeCount>},
-         {"contextsKept",
+         {"xtsContexts",
           CheckedGetterCallback<CipherTableWrap,
-                                &CipherTableWrap::GetContextsKept>}});
+                                &CipherTableWrap::GetXtsContexts>}});
     return constructor;
   }
 
@@ -610,10 +607,13 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
     return Napi::Number::New(env, static_cast<double>(made));
   }
 
-  // contextsKept -> files whose keys keep a set-up XTS context.
-  Napi::Value GetContextsKept(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(),
-                             static_cast<double>(table_->ContextsKept()));
+  // xtsContexts -> {live, made}: the AES-256-XTS contexts this table's
+  // keys hold now and have set up in all.
+  Napi::Value GetXtsContexts(const Napi::CallbackInfo& info) {
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("live", static_cast<double>(table_->ContextsLive()));
+    out.Set("made", static_cast<double>(table_->ContextsMade()));
+    return out;
   }
 
   // madeCount -> entries made by makeHeaders the agent has not added since.

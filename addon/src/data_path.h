@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,13 @@
 
 namespace tk {
 
+// How many AES-256-XTS contexts the keys of one table hold now, and how
+// many they set up in all.
+struct ContextCount {
+  std::atomic<size_t> live{0};
+  std::atomic<size_t> made{0};
+};
+
 // A file's content keys (format v1: the AES-256-XTS key and the key of the
 // short-tail keystream); wiped when the last user lets go.
 struct FileKeys {
@@ -30,15 +38,20 @@ struct FileKeys {
   uint8_t tail[32];
   // The XTS contexts with this key set up ([0] decrypts, [1] encrypts),
   // made by the first request of each direction and kept for the next:
-  // setting one up costs more than a 4 KiB unit. Guarded by `mu`; freed
-  // (OpenSSL wipes the key schedule) with the keys or when the table lets
-  // them go (CipherTable::kMaxContextsKept).
+  // setting one up costs about as much as a 4 KiB unit. Guarded by `mu`;
+  // freed (OpenSSL wipes the key schedule) with the keys or when the
+  // table lets them go (CipherTable::kMaxContextsKept).
   mutable std::mutex mu;
   mutable EVP_CIPHER_CTX* xts_ctx[2] = {nullptr, nullptr};
-  FileKeys() = default;
+  // The table's count, kept up to date here (it outlives the table).
+  std::shared_ptr<ContextCount> count;
+  explicit FileKeys(std::shared_ptr<ContextCount> c) : count(std::move(c)) {}
   FileKeys(const FileKeys&) = delete;
   FileKeys& operator=(const FileKeys&) = delete;
   ~FileKeys();
+  // The context for `encrypt`, set up now if there is none; null when
+  // OpenSSL fails (its error left queued). The caller holds `mu`.
+  EVP_CIPHER_CTX* ContextLocked(bool encrypt) const;
   // Frees the kept contexts; the caller holds `mu`.
   void DropContextsLocked() const;
 };
@@ -98,15 +111,16 @@ class CipherTable {
   static constexpr size_t kMaxMade = 16384;
   size_t MadeCount();
 
-  // `keys` now keeps a context (FileKeys::xts_ctx) it did not keep before.
+  // `keys` now keeps a context (FileKeys::xts_ctx) and kept none before.
   // At most kMaxContextsKept files keep theirs (about 1.8 KiB per file
   // with both directions): past that, the file that started keeping them
   // first lets them go (it makes them again when next used). Call without
   // holding `keys->mu`.
   void KeptContexts(const std::shared_ptr<const FileKeys>& keys);
-  // Files whose keys still exist and keep at least one context.
-  size_t ContextsKept();
   static constexpr size_t kMaxContextsKept = 1024;
+  // Contexts the keys of this table hold now, and set up in all.
+  size_t ContextsLive() const { return contexts_->live; }
+  size_t ContextsMade() const { return contexts_->made; }
 
  private:
   struct ReadyHeader {
@@ -129,6 +143,8 @@ class CipherTable {
   std::deque<std::string> made_;  // MACs of entries made here, oldest first
   size_t made_count_ = 0;         // entries whose `made` is set
   // Keys that started keeping contexts, oldest first; their own lock.
+  const std::shared_ptr<ContextCount> contexts_ =
+      std::make_shared<ContextCount>();
   std::mutex kept_mu_;
   std::deque<std::weak_ptr<const FileKeys>> kept_;
 };

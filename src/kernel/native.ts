@@ -143,10 +143,11 @@ export interface NativeCipherTable {
   /** Entries makeHeaders added that the agent's cache has not added since. */
   readonly madeCount: number;
   /**
-   * Files whose keys keep a set-up AES-256-XTS context for their next
-   * data request (at most 1024; the first to keep one lets go first).
+   * The AES-256-XTS contexts this table's keys hold now (a file keeps one
+   * per direction for its next data request; at most 1024 files keep
+   * theirs, the first to keep one lets go first) and have set up in all.
    */
-  readonly contextsKept: number;
+  readonly xtsContexts: { live: number; made: number };
 }
 
 /** What the test entry point codec.serveCryptMessage reports. */

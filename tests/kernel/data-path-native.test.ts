@@ -131,67 +131,80 @@ describe('XTS contexts kept with the file keys', () => {
   const serve = (table: NativeCipherTable, op: 'ENCRYPT' | 'DECRYPT', f: { header: Buffer }, first: number, data: Buffer) =>
     codec.serveCryptMessage(table, message(op, f.header, first, Buffer.from(data))).reply;
 
-  test('a file keeps its context between requests of both directions, and each reply is still FileCipher\'s bytes', () => {
+  test('a file sets up one context per direction and uses it for every later request; each reply is still FileCipher\'s bytes', () => {
     const file = newFile();
     const table = tableWith(file);
-    expect(table.contextsKept).toBe(0);
+    expect(table.xtsContexts).toEqual({ live: 0, made: 0 });
     const runs: [number, Buffer][] = [[3, pattern(2 * U, 30)], [0, pattern(U + 20, 31)], [3, pattern(2 * U, 32)], [2 ** 32, pattern(U, 33)]];
     for (const [first, plain] of runs) {
       const cipher = file.cipher.encryptUnits(first, plain);
       expect(serve(table, 'ENCRYPT', file, first, plain)?.equals(replyWith(cipher))).toBe(true);
       expect(serve(table, 'DECRYPT', file, first, cipher)?.equals(replyWith(plain))).toBe(true);
     }
-    expect(table.contextsKept).toBe(1);
+    expect(table.xtsContexts).toEqual({ live: 2, made: 2 });
   });
 
-  test('a request of short tails only keeps no context', () => {
+  test('a request of short tails only sets up no context', () => {
     const file = newFile();
     const table = tableWith(file);
     expect(serve(table, 'ENCRYPT', file, 4, pattern(9, 34))?.equals(replyWith(file.cipher.encryptUnits(4, pattern(9, 34))))).toBe(true);
-    expect(table.contextsKept).toBe(0);
+    expect(table.xtsContexts).toEqual({ live: 0, made: 0 });
   });
 
-  test('keys added again for the same header are used at once, not the context of the keys before', () => {
+  test('keys added again for the same header are used at once: the old keys\' context goes with them', () => {
     const [a, b] = [newFile(), newFile()];
     const table = tableWith(a);
     const plain = pattern(U, 35);
     expect(serve(table, 'ENCRYPT', a, 0, plain)?.equals(replyWith(a.cipher.encryptUnits(0, plain)))).toBe(true);
     expect(table.add(a.header, ...keysOf(b))).toBe(true);
+    expect(table.xtsContexts).toEqual({ live: 0, made: 1 });
     expect(serve(table, 'ENCRYPT', a, 0, plain)?.equals(replyWith(b.cipher.encryptUnits(0, plain)))).toBe(true);
-    expect(table.contextsKept).toBe(1);
+    expect(table.xtsContexts).toEqual({ live: 1, made: 2 });
   });
 
-  test('removing a file or clearing the table lets its contexts go', () => {
+  test('removing a file or clearing the table frees its contexts', () => {
     const [a, b] = [newFile(), newFile()];
     const table = tableWith(a, b);
-    for (const f of [a, b]) serve(table, 'DECRYPT', f, 0, pattern(U, 36));
-    expect(table.contextsKept).toBe(2);
+    for (const f of [a, b]) {
+      serve(table, 'DECRYPT', f, 0, pattern(U, 36));
+      serve(table, 'ENCRYPT', f, 0, pattern(U, 36));
+    }
+    expect(table.xtsContexts).toEqual({ live: 4, made: 4 });
     expect(table.remove(a.header.subarray(OFFSET.mac))).toBe(true);
-    expect(table.contextsKept).toBe(1);
+    expect(table.xtsContexts.live).toBe(2);
     table.clear();
-    expect(table.contextsKept).toBe(0);
+    expect(table.xtsContexts.live).toBe(0);
   });
 
-  test('at most 1024 files keep contexts; one that let go makes its context again when next used', () => {
+  test('at most 1024 files keep contexts: the first to keep one lets go first and sets it up again when next used', () => {
     const files = Array.from({ length: 1030 }, newFile);
     const table = new CipherTable(2048);
     for (const f of files) mirrorInto(table).add(f.header, f.cipher);
     const plain = pattern(U, 37);
     for (const f of files) serve(table, 'ENCRYPT', f, 1, plain);
-    expect(table.contextsKept).toBe(1024);
-    // The first file let its contexts go first.
+    expect(table.xtsContexts).toEqual({ live: 1024, made: 1030 });
+    // files[0] let go (set up again); files[7] still keeps its own.
     expect(serve(table, 'ENCRYPT', files[0], 1, plain)?.equals(replyWith(files[0].cipher.encryptUnits(1, plain)))).toBe(true);
+    expect(table.xtsContexts).toEqual({ live: 1024, made: 1031 });
+    expect(serve(table, 'ENCRYPT', files[7], 1, plain)?.equals(replyWith(files[7].cipher.encryptUnits(1, plain)))).toBe(true);
+    expect(table.xtsContexts).toEqual({ live: 1024, made: 1031 });
+    // A second direction of a file that keeps one adds to it, pushing none out.
     expect(serve(table, 'DECRYPT', files[1029], 1, files[1029].cipher.encryptUnits(1, plain))?.equals(replyWith(plain))).toBe(true);
-    expect(table.contextsKept).toBe(1024);
+    expect(table.xtsContexts).toEqual({ live: 1025, made: 1032 });
   });
 
-  test('after an OpenSSL failure (an XTS key with equal halves, refused for encryption) the file keeps no context; the next request fails the same way', () => {
+  test('an OpenSSL failure frees the file\'s contexts; the next request sets up again and fails the same way', () => {
     const file = newFile();
     const table = new CipherTable(4);
+    // OpenSSL decrypts under an XTS key whose halves are equal, but refuses to encrypt.
     expect(table.add(file.header, Buffer.alloc(64, 7), Buffer.alloc(32, 1))).toBe(true);
+    expect(codec.serveCryptMessage(table, message('DECRYPT', file.header, 0, pattern(U, 38))).served).toBe('yes');
+    expect(table.xtsContexts).toEqual({ live: 1, made: 1 });
     for (let i = 0; i < 2; i++) {
-      expect(codec.serveCryptMessage(table, message('ENCRYPT', file.header, 0, pattern(U, 38))).served).toBe('failed');
-      expect(table.contextsKept).toBe(0);
+      expect(codec.serveCryptMessage(table, message('ENCRYPT', file.header, 0, pattern(U, 38)))).toEqual({
+        served: 'failed', requestId: 77, failure: expect.stringMatching(/^AES-256-XTS key set-up failed: .+/),
+      });
+      expect(table.xtsContexts.live).toBe(0);
     }
   });
 });
