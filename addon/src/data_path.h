@@ -142,9 +142,10 @@ class CipherTable {
   std::string touched_;  // MACs, in the order first touched
   std::deque<std::string> made_;  // MACs of entries made here, oldest first
   size_t made_count_ = 0;         // entries whose `made` is set
-  // Keys that started keeping contexts, oldest first; their own lock.
+  // Shared with every FileKeys made here, which keep it up to date.
   const std::shared_ptr<ContextCount> contexts_ =
       std::make_shared<ContextCount>();
+  // Keys that started keeping contexts, oldest first; their own lock.
   std::mutex kept_mu_;
   std::deque<std::weak_ptr<const FileKeys>> kept_;
 };
