@@ -3,6 +3,14 @@ SHELL := /bin/bash
 KVER ?= $(shell scripts/kernel-version.sh)
 KDIR ?= /lib/modules/$(KVER)/build
 
+# npm ci and node-gyp build the addon: point them at the installed Node's
+# headers so that they never try to download them.
+ifeq ($(npm_config_nodedir),)
+ifneq ($(wildcard /usr/include/node/node_api.h),)
+export npm_config_nodedir := /usr
+endif
+endif
+
 .PHONY: all deps node module test test-unit test-vm demo bench clean
 
 all: deps node module
