@@ -2,10 +2,9 @@
 #include "channel.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <vector>
@@ -20,6 +19,11 @@ namespace {
 // Larger than any request: a POLICY_REQ (4096 groups, four strings) or a
 // CRYPT_REQ (30 data units, the file header, two paths) stays under it.
 constexpr size_t kReceiveBuffer = 256 * 1024;
+
+// The receive thread blocks in recvfrom and is woken to stop by the
+// kernel's ack of a NOOP (WakeReceiver). Should that ack be lost, the
+// thread still looks at the stop flag this often.
+constexpr int kStopCheckMs = 1000;
 
 Napi::Value Rejected(Napi::Env env, Napi::Error error) {
   Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
@@ -107,30 +111,47 @@ bool Channel::Open(Napi::Env env) {
   socklen_t len = sizeof(addr);
   getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len);
   port_ = addr.nl_pid;
-  wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_ < 0) {
-    ErrnoError(env, errno, "eventfd").ThrowAsJavaScriptException();
+  timeval tv = {kStopCheckMs / 1000, (kStopCheckMs % 1000) * 1000};
+  if (setsockopt(sock_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+    ErrnoError(env, errno, "setsockopt").ThrowAsJavaScriptException();
     return false;
   }
   return true;
 }
 
 // Close everything: stop the thread-safe function (events still queued
-// are freed with a null env), wake and join the thread, close the fds.
+// are freed with a null env), wake and join the thread, close the socket.
 // Safe to call twice and from the teardown hook.
 void Channel::Shutdown() {
   if (open_) {
     open_ = false;
     tsfn_.Abort();
-    uint64_t one = 1;
-    ssize_t ignored = write(wake_, &one, sizeof(one));
-    (void)ignored;
+    stopping_.store(true);
+    WakeReceiver();
     if (thread_.joinable()) thread_.join();
     napi_remove_env_cleanup_hook(env_, CleanupHook, this);
   }
   if (sock_ >= 0) close(sock_);
-  if (wake_ >= 0) close(wake_);
-  sock_ = wake_ = -1;
+  sock_ = -1;
+}
+
+// A NOOP request to the kernel with NLM_F_ACK: the kernel acknowledges
+// it to our port, which ends the receive thread's recvfrom; the thread
+// then sees stopping_. (A message to our own port would need
+// CAP_NET_ADMIN.) When the queue is full the ack is lost, but then the
+// thread is not waiting and sees the flag after the message it is on.
+void Channel::WakeReceiver() {
+  nlmsghdr noop = {};
+  noop.nlmsg_len = NLMSG_HDRLEN;
+  noop.nlmsg_type = NLMSG_NOOP;
+  noop.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  sockaddr_nl kernel = {};
+  kernel.nl_family = AF_NETLINK;
+  ssize_t sent;
+  do {
+    sent = sendto(sock_, &noop, sizeof(noop), MSG_DONTWAIT,
+                  reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel));
+  } while (sent < 0 && errno == EINTR);
 }
 
 void Channel::CleanupHook(void* arg) {
@@ -346,23 +367,19 @@ void Channel::PostFault(const char* fault, int error,
   Post(ev);
 }
 
-// The receive thread: wait for the socket or the wake-up eventfd.
+// The receive thread: one blocking recvfrom per message (no poll; the
+// socket's queue is the only thing it waits on).
 void Channel::ReceiveLoop() {
   std::vector<uint8_t> buf(kReceiveBuffer);
   for (;;) {
-    pollfd fds[2] = {{sock_, POLLIN, 0}, {wake_, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      PostFault("socket", errno, "poll failed");
-      return;
-    }
-    if (fds[1].revents != 0) return;
+    if (stopping_.load()) return;
     sockaddr_nl from = {};
     socklen_t from_len = sizeof(from);
-    ssize_t len = recvfrom(sock_, buf.data(), buf.size(),
-                           MSG_DONTWAIT | MSG_TRUNC,
+    ssize_t len = recvfrom(sock_, buf.data(), buf.size(), MSG_TRUNC,
                            reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (stopping_.load()) return;
     if (len < 0) {
+      // EAGAIN: the periodic look at stopping_ (SO_RCVTIMEO).
       if (errno == EINTR || errno == EAGAIN) continue;
       if (errno == ENOBUFS) {
         // The kernel dropped messages; it fails those requests itself.
@@ -373,8 +390,8 @@ void Channel::ReceiveLoop() {
       return;
     }
     if (from.nl_pid != 0) {
-      // Only the kernel may speak to us; another process could forge a
-      // request to our port number.
+      // Only the kernel may speak to us; another process with
+      // CAP_NET_ADMIN could forge a request to our port number.
       dropped_++;
       continue;
     }

@@ -94,16 +94,18 @@ class Channel : public Napi::ObjectWrap<Channel> {
   void Post(ChannelEvent* ev);
   void PostFault(const char* fault, int error, const std::string& message);
   void Shutdown();
+  void WakeReceiver();
   void RejectPending(Napi::Env env);
   static void CleanupHook(void* arg);
 
   int sock_ = -1;
-  int wake_ = -1;  // eventfd: written once to stop the receive thread
   uint16_t family_ = 0;
   uint32_t port_ = 0;
   // Sequence numbers of messages sent (1 went to the family look-up).
   std::atomic<uint32_t> next_seq_{2};
   bool open_ = false;
+  // Set once, before the receive thread is woken to stop.
+  std::atomic<bool> stopping_{false};
   napi_env env_ = nullptr;
   std::thread thread_;
   Tsfn tsfn_;

@@ -65,6 +65,11 @@ export class KernelChannel {
     return this.native.closed;
   }
 
+  /** Messages that reached the agent's port from anyone but the kernel, dropped unread. */
+  get droppedForeign(): number {
+    return this.native.droppedForeign;
+  }
+
   /** Data requests the addon answered from the cipher table without the agent. */
   get servedInAddon(): number {
     return this.native.servedInAddon;

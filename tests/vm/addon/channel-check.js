@@ -40,6 +40,22 @@ async function self(mode, prefix = []) {
   return `${r.stdout || ''}${r.stderr || ''}`.trim();
 }
 
+// From another process's netlink socket, a POLICY_REQ (cmd 4) of the
+// family to the agent's port.
+async function forge(port, family) {
+  const py = [
+    'import socket, struct, sys',
+    's = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)',
+    's.bind((0, 0))',
+    'body = struct.pack("BBH", 4, 1, 0) + struct.pack("HH", 8, 1) + struct.pack("I", 7)',
+    'msg = struct.pack("IHHII", 16 + len(body), int(sys.argv[2]), 0, 1, 0) + body',
+    's.sendto(msg, (int(sys.argv[1]), 0))',
+    'print("sent")',
+  ].join('\n');
+  const r = await run('python3', ['-c', py, String(port), String(family)]).catch((e) => e);
+  return `${r.stdout || ''}${r.stderr || ''}`.trim();
+}
+
 async function agent(gp) {
   const channel = kernel.KernelChannel.open();
   await channel.register();
@@ -76,6 +92,17 @@ async function agent(gp) {
   for (let i = 0; i < 50 && faults.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   check('answer to an unknown id is reported', [{ fault: 'rejected', code: 'ENOENT', message: 'the kernel refused POLICY_REPLY to request 999999: unknown or expired request_id' }],
     faults.map((f) => ({ fault: f.fault, code: f.code, message: f.message })));
+
+  // A local process with CAP_NET_ADMIN may send to the agent's port (as
+  // root here): such a message
+  // (here a POLICY_REQ of the right family) is dropped unread, and the
+  // receive thread goes on.
+  const asked = queries.length;
+  check('forged request sent', 'sent', await forge(channel.portId, channel.familyId));
+  for (let i = 0; i < 50 && channel.droppedForeign === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  check('forged request dropped', { dropped: 1, queries: asked }, { dropped: channel.droppedForeign, queries: queries.length });
+  const after = await run('cat', [`${gp}/allowed.txt`]).then((r) => r.stdout, (e) => `error: ${e.stderr}`);
+  check('read after the forged request', 'hello\n', after);
 
   const second = kernel.KernelChannel.open();
   check('second agent refused', 'KERNEL_AGENT_BUSY: expected the kernel to accept REGISTER, got EBUSY: another agent is registered',
