@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -254,6 +255,7 @@ bool CipherTable::Remove(const uint8_t* mac) {
 
 void CipherTable::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
+  allowed_.clear();
   entries_.clear();
   touched_.clear();
   pools_.clear();
@@ -287,28 +289,142 @@ size_t CipherTable::MakeHeaders(const std::string& where,
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      std::string mac = MacOf(header);
       // A fresh random nonce: a MAC already here would be a repeated
       // nonce, which must never give two files one key.
-      if (entries_.count(mac) != 0) break;
-      Entry entry;
-      memcpy(entry.fields.data(), header, kFieldsSize);
-      entry.keys = std::move(keys);
-      entry.made = true;
-      entries_.emplace(mac, std::move(entry));
-      made_count_++;
-      made_.push_back(std::move(mac));
-      while (made_.size() > kMaxMade) {
-        auto old = entries_.find(made_.front());
-        if (old != entries_.end() && old->second.made) EraseLocked(old);
-        made_.pop_front();
-      }
+      if (!KeepMadeLocked(MacOf(header), header, std::move(keys))) break;
     }
     if (!Stock(where, header)) break;
     stocked++;
   }
   OPENSSL_cleanse(nonces, sizeof(nonces));
   return stocked;
+}
+
+bool CipherTable::KeepMadeLocked(std::string mac, const uint8_t* header,
+                                 std::shared_ptr<FileKeys> keys) {
+  if (entries_.count(mac) != 0) return false;
+  Entry entry;
+  memcpy(entry.fields.data(), header, kFieldsSize);
+  entry.keys = std::move(keys);
+  entry.made = true;
+  entries_.emplace(mac, std::move(entry));
+  made_count_++;
+  made_.push_back(std::move(mac));
+  while (made_.size() > kMaxMade) {
+    auto old = entries_.find(made_.front());
+    if (old != entries_.end() && old->second.made) EraseLocked(old);
+    made_.pop_front();
+  }
+  return true;
+}
+
+CipherTable::AllowedKey::~AllowedKey() {
+  OPENSSL_cleanse(material, sizeof(material));
+}
+
+namespace {
+
+std::string AllowedName(const std::string& key_name, uint32_t key_version) {
+  return key_name + '\0' + std::to_string(key_version);
+}
+
+bool StampOf(const std::string& path, CipherTable::KeyFileStamp* out) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  auto ns = [](const timespec& t) {
+    return static_cast<uint64_t>(t.tv_sec) * 1000000000ULL +
+           static_cast<uint64_t>(t.tv_nsec);
+  };
+  uint64_t f[7] = {static_cast<uint64_t>(st.st_dev),
+                   static_cast<uint64_t>(st.st_ino),
+                   static_cast<uint64_t>(st.st_size),
+                   ns(st.st_mtim),
+                   ns(st.st_ctim),
+                   static_cast<uint64_t>(st.st_mode),
+                   static_cast<uint64_t>(st.st_uid)};
+  memcpy(out->field, f, sizeof(f));
+  return true;
+}
+
+}  // namespace
+
+bool CipherTable::AllowKey(const std::string& key_name, uint32_t key_version,
+                           const uint8_t* material, const std::string& path,
+                           const KeyFileStamp& stamp) {
+  if (!HeaderKeyName(key_name) || path.empty()) return false;
+  auto key = std::make_shared<AllowedKey>();
+  memcpy(key->material, material, sizeof(key->material));
+  key->path = path;
+  key->stamp = stamp;
+  std::string name = AllowedName(key_name, key_version);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = allowed_.find(name);
+  if (it == allowed_.end() && allowed_.size() >= kMaxKeysAllowed)
+    return false;
+  allowed_[name] = std::move(key);
+  return true;
+}
+
+size_t CipherTable::KeysAllowed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return allowed_.size();
+}
+
+std::shared_ptr<const FileKeys> CipherTable::Open(const uint8_t* header) {
+  if (memcmp(header, kMagic, sizeof(kMagic)) != 0 || !ReservedIsZero(header))
+    return nullptr;
+  size_t name_len = header[kKeyNameLengthAt];
+  if (name_len == 0 || name_len > kKeyNameMax) return nullptr;
+  std::string key_name(reinterpret_cast<const char*>(header + kKeyNameAt),
+                       name_len);
+  uint32_t key_version = 0;
+  for (size_t i = 0; i < 4; i++)
+    key_version |= static_cast<uint32_t>(header[kKeyVersionAt + i]) << (8 * i);
+  std::shared_ptr<const AllowedKey> key;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = allowed_.find(AllowedName(key_name, key_version));
+    if (it == allowed_.end()) return nullptr;
+    key = it->second;
+  }
+  // The key store's own check: the file is still the one the material
+  // came from. A rotation, removal or replacement sends the file to the
+  // agent, which reads the store again.
+  KeyFileStamp now;
+  if (!StampOf(key->path, &now) ||
+      memcmp(now.field, key->stamp.field, sizeof(now.field)) != 0) {
+    // Of no more use: the agent hands the key over again if it is still
+    // in the store. Its material is wiped with the last reference.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = allowed_.find(AllowedName(key_name, key_version));
+    if (it != allowed_.end() && it->second == key) allowed_.erase(it);
+    return nullptr;
+  }
+  auto keys = std::make_shared<FileKeys>(contexts_);
+  uint8_t expected[TAKAKRYPT_FILE_HEADER_SIZE];
+  bool same = MakeHeader(key->material, key_name, key_version,
+                         header + kNonceAt, expected, keys.get()) &&
+              CRYPTO_memcmp(expected, header, sizeof(expected)) == 0;
+  OPENSSL_cleanse(expected, sizeof(expected));
+  if (!same) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  // Cleared or replaced meanwhile (a reload or stop): it no longer counts.
+  auto now_allowed = allowed_.find(AllowedName(key_name, key_version));
+  if (now_allowed == allowed_.end() || now_allowed->second != key)
+    return nullptr;
+  auto it = entries_.find(MacOf(header));
+  if (it != entries_.end()) {
+    // Added meanwhile (the agent, or another request of the file).
+    if (memcmp(it->second.fields.data(), header, kFieldsSize) != 0)
+      return nullptr;
+    return it->second.keys;
+  }
+  KeepMadeLocked(MacOf(header), header, keys);
+  opened_++;
+  return keys;
 }
 
 size_t CipherTable::MadeCount() {
@@ -445,7 +561,8 @@ Served ServeParsed(const CryptView& v, CipherTable* table,
     // A whole header the agent already opened and verified: nothing to
     // check again. A short one (plaintext) is the agent's to refuse.
     if (v.fixed.length != TAKAKRYPT_FILE_HEADER_SIZE ||
-        table->Find(v.header->data) == nullptr)
+        (table->Find(v.header->data) == nullptr &&
+         table->Open(v.header->data) == nullptr))
       return Served::kNo;
     LayOutStatusReply(reply, v.fixed.request_id);
     return Served::kYes;
@@ -455,6 +572,7 @@ Served ServeParsed(const CryptView& v, CipherTable* table,
   if (first > kMaxUnitIndex || v.units.size() - 1 > kMaxUnitIndex - first)
     return Served::kNo;
   std::shared_ptr<const FileKeys> keys = table->Find(v.header->data);
+  if (!keys) keys = table->Open(v.header->data);
   if (!keys) return Served::kNo;
   bool encrypt = v.fixed.op == TAKAKRYPT_CRYPT_ENCRYPT;
   bool first_kept = false;
@@ -488,6 +606,7 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
          InstanceMethod<&CipherTableWrap::TakeTouched>("takeTouched"),
          InstanceMethod<&CipherTableWrap::Stock>("stock"),
          InstanceMethod<&CipherTableWrap::MakeHeaders>("makeHeaders"),
+         InstanceMethod<&CipherTableWrap::AllowKey>("allowKey"),
          InstanceMethod<&CipherTableWrap::GetPooled>("pooled")});
     DefineGetters(
         constructor,
@@ -499,7 +618,10 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
                                              &CipherTableWrap::GetMadeCount>},
          {"xtsContexts",
           CheckedGetterCallback<CipherTableWrap,
-                                &CipherTableWrap::GetXtsContexts>}});
+                                &CipherTableWrap::GetXtsContexts>},
+         {"keysAllowed",
+          CheckedGetterCallback<CipherTableWrap,
+                                &CipherTableWrap::GetKeysAllowed>}});
     return constructor;
   }
 
@@ -605,6 +727,51 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
         where, key_name, static_cast<uint32_t>(version), material.data,
         static_cast<size_t>(count));
     return Napi::Number::New(env, static_cast<double>(made));
+  }
+
+  // allowKey(keyName, keyVersion, material, path, stamp) -> boolean: the
+  // receive thread may open headers of this key version (CipherTable::
+  // AllowKey); `stamp` is 7 little-endian u64 (dev, ino, size, mtime ns,
+  // ctime ns, mode, uid) of the key file at `path`.
+  Napi::Value AllowKey(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const char* usage =
+        "expected allowKey(keyName: string, keyVersion: integer "
+        "0..4294967295, material: 32-byte Buffer, path: absolute path, "
+        "stamp: 56-byte Buffer)";
+    if (info.Length() != 5 || !info[0].IsString() || !info[1].IsNumber() ||
+        !info[3].IsString())
+      return ThrowTypeError(env, usage);
+    std::string key_name = info[0].As<Napi::String>().Utf8Value();
+    double version = info[1].As<Napi::Number>().DoubleValue();
+    std::string path = info[3].As<Napi::String>().Utf8Value();
+    Bytes material, stamp;
+    if (!(version >= 0 && version <= 4294967295.0) ||
+        std::floor(version) != version || !AsBytes(info[2], &material) ||
+        material.length != 32 || !AsBytes(info[4], &stamp) ||
+        stamp.length != sizeof(CipherTable::KeyFileStamp) || path.empty() ||
+        path[0] != '/' || path.find('\0') != std::string::npos)
+      return ThrowTypeError(env, usage);
+    CipherTable::KeyFileStamp s;
+    for (size_t i = 0; i < 7; i++) {
+      uint64_t v = 0;
+      for (size_t b = 0; b < 8; b++)
+        v |= static_cast<uint64_t>(stamp.data[i * 8 + b]) << (8 * b);
+      s.field[i] = v;
+    }
+    // No JavaScript runs from here on: the material stays where it is.
+    bool kept = table_->AllowKey(key_name, static_cast<uint32_t>(version),
+                                 material.data, path, s);
+    return Napi::Boolean::New(env, kept);
+  }
+
+  // keysAllowed -> {keys, opened}: key versions the receive thread may
+  // open headers with, and headers it opened.
+  Napi::Value GetKeysAllowed(const Napi::CallbackInfo& info) {
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("keys", static_cast<double>(table_->KeysAllowed()));
+    out.Set("opened", static_cast<double>(table_->OpenedCount()));
+    return out;
   }
 
   // xtsContexts -> {live, made}: the AES-256-XTS contexts this table's

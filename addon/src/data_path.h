@@ -111,6 +111,31 @@ class CipherTable {
   static constexpr size_t kMaxMade = 16384;
   size_t MadeCount();
 
+  // The identity of a key file as lstat gives it: device, inode, size,
+  // modification and change times in ns, mode, owner. The agent's key
+  // store checks the same fields before every use of the file.
+  struct KeyFileStamp {
+    uint64_t field[7];
+  };
+  // Let the receive thread open headers of key `key_name` version
+  // `key_version` itself: `material` (32 bytes) came from the key file
+  // at `path` while it had `stamp`. Replaces what the key had; false
+  // (nothing kept) for a key identity no header holds or when
+  // kMaxKeysAllowed others are kept. Clear() wipes them all.
+  bool AllowKey(const std::string& key_name, uint32_t key_version,
+                const uint8_t* material, const std::string& path,
+                const KeyFileStamp& stamp);
+  static constexpr size_t kMaxKeysAllowed = 4096;
+  size_t KeysAllowed();
+  // The keys of `header` (4096 bytes), opened here: its key is allowed,
+  // its key file still has the stamp it had (one lstat; a key whose file
+  // changed is dropped), and the header
+  // is byte for byte the one MakeHeaders would make from its nonce (so
+  // its MAC and key check value are right). The entry is the table's own,
+  // like a made one. Null (the agent's, which reports why) otherwise.
+  std::shared_ptr<const FileKeys> Open(const uint8_t* header);
+  size_t OpenedCount() const { return opened_; }
+
   // `keys` now keeps a context (FileKeys::xts_ctx) and kept none before.
   // At most kMaxContextsKept files keep theirs (about 1.8 KiB per file
   // with both directions): past that, the file that started keeping them
@@ -133,7 +158,20 @@ class CipherTable {
     bool touched = false;
     bool made = false;  // by MakeHeaders, and not added by the agent since
   };
+  struct AllowedKey {
+    uint8_t material[32];
+    std::string path;
+    KeyFileStamp stamp;
+    AllowedKey() = default;
+    AllowedKey(const AllowedKey&) = delete;
+    AllowedKey& operator=(const AllowedKey&) = delete;
+    ~AllowedKey();
+  };
   void EraseLocked(std::unordered_map<std::string, Entry>::iterator it);
+  // Keep a made (table-own) entry; the oldest made go past kMaxMade.
+  // False when an entry has this MAC already.
+  bool KeepMadeLocked(std::string mac, const uint8_t* header,
+                      std::shared_ptr<FileKeys> keys);
   const size_t capacity_;
   const std::chrono::milliseconds pool_max_age_;
   std::mutex mu_;
@@ -142,6 +180,9 @@ class CipherTable {
   std::string touched_;  // MACs, in the order first touched
   std::deque<std::string> made_;  // MACs of entries made here, oldest first
   size_t made_count_ = 0;         // entries whose `made` is set
+  // Keys the receive thread may open headers with, by name "\0" version.
+  std::unordered_map<std::string, std::shared_ptr<const AllowedKey>> allowed_;
+  std::atomic<size_t> opened_{0};
   // Shared with every FileKeys made here, which keep it up to date.
   const std::shared_ptr<ContextCount> contexts_ =
       std::make_shared<ContextCount>();

@@ -30,6 +30,8 @@ export interface CryptHandlerDeps {
   pool?: HeaderPool;
   /** Changes whenever the key store or the cache is reset: headers made before then are not pooled. */
   epoch?: () => number;
+  /** Told of every key version fetched, and the store it came from (the addon then opens other headers of it itself). */
+  allowKey?: (key: KeyMaterial, from: KeyProvider) => void;
 }
 
 /** Ready-made headers for new files, by guard point and policy name. */
@@ -218,14 +220,22 @@ async function fetchKey(deps: CryptHandlerDeps, name: string, header?: FileHeade
   const which = header === undefined ? `key ${name}` : `key ${name} version ${header.keyVersion}`;
   const provider = deps.keys();
   if (provider === null) throw new CryptFailure('KEY_MISSING', `${which} is not available: no key store is open`, name);
+  let key: KeyMaterial;
   try {
-    return await provider.getKey(name, header?.keyVersion);
+    key = await provider.getKey(name, header?.keyVersion);
   } catch (err) {
     if (isTakakryptError(err, 'KEYS_NOT_FOUND') || isTakakryptError(err, 'KEYS_VERSION_NOT_FOUND')) {
       throw new CryptFailure('KEY_MISSING', `${which} is not in the key store`, name);
     }
     throw new CryptFailure('KEY_MISSING', `${which} could not be read: ${(err as Error).message}`, name);
   }
+  try {
+    deps.allowKey?.(key, provider);
+  } catch (err) {
+    // Only the addon's shortcut is lost: this request goes on.
+    deps.logger.warn('key not handed to the addon', { key: name, version: key.version, error: (err as Error).message });
+  }
+  return key;
 }
 
 async function report(request: CryptRequest, failure: CryptFailure, deps: CryptHandlerDeps): Promise<void> {

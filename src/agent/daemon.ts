@@ -228,6 +228,7 @@ export class Agent {
       dataPath: {
         filesOpen: this.dataPath.cache.size + (this.dataPath.table?.madeCount ?? 0),
         servedInAddon: this.channel?.servedInAddon ?? 0,
+        headersOpenedInAddon: this.dataPath.table?.keysAllowed.opened ?? 0,
       },
       guardPoints: (this.config?.guardPoints ?? []).map((gp) => ({
         path: gp.path, policy: gp.policy, mode: gp.mode, mounted: mounted.has(gp.path),

@@ -7,7 +7,7 @@ import type { Config } from '../config/types';
 import { MAC_SIZE } from '../crypto/constants';
 import { optionalAddon, type NativeCipherTable } from '../kernel/native';
 import type { CryptReply, CryptRequest } from '../kernel/types';
-import type { KeyProvider } from '../keys/provider';
+import type { KeyMaterial, KeyProvider } from '../keys/provider';
 import type { Logger } from '../log/logger';
 import { CipherCache, DEFAULT_CIPHER_CACHE_SIZE, type CipherMirror } from './cipher-cache';
 import { createCryptHandler } from './crypt-handler';
@@ -52,9 +52,16 @@ export class DataPath {
     audit: AuditSink;
     procRoot: string;
   }): (request: CryptRequest) => Promise<void> {
+    const table = this.table;
     return createCryptHandler({
       ...deps, keys: () => this.keys, cache: this.cache, logger: this.log,
-      ...(this.table === null ? {} : { pool: this.table }),
+      ...(table === null ? {} : {
+        pool: table,
+        // Only keys of the store in use: a fetch that outlived a reload is not kept.
+        allowKey: (key: KeyMaterial, from: KeyProvider) => {
+          if (from === this.keys) allowKeyIn(table)(key);
+        },
+      }),
       epoch: () => this.epoch,
     });
   }
@@ -93,6 +100,18 @@ export class DataPath {
 export function openCipherTable(capacity: number): NativeCipherTable | null {
   const addon = optionalAddon<{ CipherTable: new (capacity: number) => NativeCipherTable }>(['CipherTable']);
   return addon === null ? null : new addon.CipherTable(capacity);
+}
+
+/**
+ * Key versions fetched from a store that reads files, handed to `table`:
+ * the receive thread opens further headers of them itself, while the key
+ * file is unchanged (CipherTable.allowKey). The cache's clear (reload,
+ * stop) forgets them.
+ */
+export function allowKeyIn(table: NativeCipherTable): (key: KeyMaterial) => void {
+  return (key) => {
+    if (key.source !== undefined) table.allowKey(key.name, key.version, key.material, key.source.path, key.source.stamp);
+  };
 }
 
 /** The cache's ciphers copied into `table` (which wipes its copies when they leave). */

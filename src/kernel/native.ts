@@ -148,6 +148,18 @@ export interface NativeCipherTable {
    * theirs, the first to keep one lets go first) and have set up in all.
    */
   readonly xtsContexts: { live: number; made: number };
+  /**
+   * Let the receive thread open headers of this key version itself (a
+   * file's first data request after a restart or reload, or one the
+   * cache let go): `material` came from the key file at `path` (absolute)
+   * while it had `stamp` (keyFileStamp); a header is opened only while an
+   * lstat of the file still gives that stamp and the header is exactly
+   * the one the material makes from its nonce. clear() forgets them.
+   * False when the name is not one a header holds or 4096 others are kept.
+   */
+  allowKey(keyName: string, keyVersion: number, material: Buffer, path: string, stamp: Buffer): boolean;
+  /** Key versions allowKey kept, and headers the receive thread opened with them. */
+  readonly keysAllowed: { keys: number; opened: number };
 }
 
 /** What the test entry point codec.serveCryptMessage reports. */

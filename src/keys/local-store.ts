@@ -1,6 +1,6 @@
 // The local key store: one private file per named key, holding every version
 // of its AES-256 material, optionally wrapped under a passphrase.
-import { constants, lstatSync, promises as fsp, type Stats } from 'fs';
+import { constants, lstatSync, promises as fsp, type BigIntStats } from 'fs';
 import { randomBytes } from 'crypto';
 import path from 'path';
 import { createError } from '../errors';
@@ -10,7 +10,7 @@ import { decodeKeyFile, encodeKeyFile, MATERIAL_SIZE, type KeyEntry, type KeyFil
 import { withStoreLock } from './lock';
 import { validateKeyName } from './names';
 import { checkKeyFileStats, checkStoreDirectory, ensureStoreDirectory } from './permissions';
-import type { KeyInfo, KeyMaterial, KeyProvider } from './provider';
+import { keyFileStamp, type KeyInfo, type KeyMaterial, type KeyProvider } from './provider';
 import { deriveKek, newWrapParams, seal, unseal } from './wrap';
 
 /** Default store directory, as `key_store.path` defaults in the configuration. */
@@ -22,11 +22,6 @@ export interface LocalKeyStoreOptions {
   /** Passphrase for wrapped key files; new keys are wrapped when it is set. Zeroed by close(). */
   passphrase?: Buffer | null;
   logger?: Logger;
-}
-
-// What identifies the contents of a key file without reading it.
-function fileStamp(stats: Stats): string {
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.mode}:${stats.uid}`;
 }
 
 // A key file with buffers of its own (the decoded one views the read
@@ -53,7 +48,7 @@ export class LocalKeyStore implements KeyProvider {
   // key file still matches, it skips the open, read and decode. Any change
   // to the file (rotate writes a new one and renames it over) misses;
   // close() wipes them.
-  private readonly files = new Map<string, { stamp: string; file: KeyFile }>();
+  private readonly files = new Map<string, { stamp: Buffer; file: KeyFile }>();
 
   private constructor(options: LocalKeyStoreOptions) {
     this.path = options.path;
@@ -83,37 +78,37 @@ export class LocalKeyStore implements KeyProvider {
 
   async getKey(name: string, version?: number): Promise<KeyMaterial> {
     validateKeyName(name);
-    const file = await this.cachedKeyFile(name);
+    const { file, stamp } = await this.cachedKeyFile(name);
     const entry = version === undefined ? latest(file) : file.entries.find((e) => e.version === version);
     if (!entry) {
       const have = file.entries.map((e) => e.version).join(', ');
       throw createError('KEYS_VERSION_NOT_FOUND', `key ${name}: expected version ${version} to exist, got versions ${have}`, { name, version });
     }
-    return { name, version: entry.version, material: this.open(file, entry) };
+    return { name, version: entry.version, material: this.open(file, entry), source: { path: path.resolve(this.keyPath(name)), stamp: Buffer.from(stamp) } };
   }
 
-  /** The decoded key file of `name`: the cached copy while the file is unchanged, else read again. */
-  private async cachedKeyFile(name: string): Promise<KeyFile> {
+  /** The decoded key file of `name` and its stamp: the cached copy while the file is unchanged, else read again. */
+  private async cachedKeyFile(name: string): Promise<{ file: KeyFile; stamp: Buffer }> {
     const where = this.keyPath(name);
     const cached = this.files.get(name);
     if (cached !== undefined) {
-      let stats: Stats | undefined;
+      let stats: BigIntStats | undefined;
       try {
-        stats = lstatSync(where);
+        stats = lstatSync(where, { bigint: true });
       } catch {
         stats = undefined;
       }
-      if (stats?.isFile() && fileStamp(stats) === cached.stamp) {
+      if (stats?.isFile() && keyFileStamp(stats).equals(cached.stamp)) {
         checkKeyFileStats(where, stats);
-        return cached.file;
+        return cached;
       }
       this.forget(name);
     }
     const { file, data, stats } = await this.readKeyFile(name);
     try {
-      const copy = copyKeyFile(file);
-      this.files.set(name, { stamp: fileStamp(stats), file: copy });
-      return copy;
+      const entry = { stamp: keyFileStamp(stats), file: copyKeyFile(file) };
+      this.files.set(name, entry);
+      return entry;
     } finally {
       data.fill(0);
     }
@@ -182,7 +177,7 @@ export class LocalKeyStore implements KeyProvider {
     return fsp.lstat(this.keyPath(name)).then(() => true, () => false);
   }
 
-  private async readKeyFile(name: string): Promise<{ file: KeyFile; data: Buffer; stats: Stats }> {
+  private async readKeyFile(name: string): Promise<{ file: KeyFile; data: Buffer; stats: BigIntStats }> {
     const where = this.keyPath(name);
     let handle: fsp.FileHandle;
     try {
@@ -194,7 +189,7 @@ export class LocalKeyStore implements KeyProvider {
       throw err;
     }
     try {
-      const stats = await handle.stat();
+      const stats = await handle.stat({ bigint: true });
       checkKeyFileStats(where, stats);
       const data = await handle.readFile();
       const file = decodeKeyFile(data, where);

@@ -1,6 +1,6 @@
 // Ownership and mode checks for the key store: its directory and every file
 // in it must be private to the user running the agent (root in production).
-import { promises as fsp, Stats } from 'fs';
+import { promises as fsp, type BigIntStats, type Stats } from 'fs';
 import { createError } from '../errors';
 
 function octal(mode: number): string {
@@ -12,12 +12,14 @@ function currentUid(): number {
 }
 
 /** Why `stats` is unsafe for a private object of `kind`, or null when it is safe. */
-export function describeUnsafe(stats: Stats, kind: 'directory' | 'file', expectedMode: number): string | null {
+export function describeUnsafe(stats: Stats | BigIntStats, kind: 'directory' | 'file', expectedMode: number): string | null {
   const uid = currentUid();
   const typeOk = kind === 'directory' ? stats.isDirectory() : stats.isFile();
   if (!typeOk) return `expected a ${kind}, got ${stats.isSymbolicLink() ? 'a symbolic link' : 'another file type'}`;
-  if ((stats.mode & 0o077) !== 0 || stats.uid !== uid) {
-    return `expected mode ${octal(expectedMode)} owned by uid ${uid}, got mode ${octal(stats.mode)} owned by uid ${stats.uid}`;
+  const mode = Number(stats.mode);
+  const owner = Number(stats.uid);
+  if ((mode & 0o077) !== 0 || owner !== uid) {
+    return `expected mode ${octal(expectedMode)} owned by uid ${uid}, got mode ${octal(mode)} owned by uid ${owner}`;
   }
   return null;
 }
@@ -40,10 +42,10 @@ export async function checkStoreDirectory(dir: string): Promise<void> {
 }
 
 /** Throw KEYS_STORE_INSECURE unless the already opened key file is private. */
-export function checkKeyFileStats(file: string, stats: Stats): void {
+export function checkKeyFileStats(file: string, stats: Stats | BigIntStats): void {
   const problem = describeUnsafe(stats, 'file', 0o600);
   if (problem) {
-    throw createError('KEYS_STORE_INSECURE', `key file ${file}: ${problem}; refusing to load it`, { path: file, mode: stats.mode & 0o7777, uid: stats.uid });
+    throw createError('KEYS_STORE_INSECURE', `key file ${file}: ${problem}; refusing to load it`, { path: file, mode: Number(stats.mode) & 0o7777, uid: Number(stats.uid) });
   }
 }
 

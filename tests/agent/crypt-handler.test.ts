@@ -119,6 +119,29 @@ describe('the cipher cache', () => {
   });
 });
 
+describe('keys handed on for the addon', () => {
+  test('every key fetched (a new file\'s, a header\'s own version) is handed on with the store it came from', async () => {
+    const handed: Array<[string, number, boolean]> = [];
+    const world = await cryptWorld(16, 'debug', { allowKey: (key, from) => { handed.push([key.name, key.version, typeof from.getKey === 'function']); } });
+    const header = (await world.handle(crypt({}))).header as Buffer;
+    world.cache.clear();
+    await world.handle(unitsRequest('DECRYPT', header, pattern(U, 31)));
+    const v1 = await world.store.getKey('k1', 1);
+    const { createFileCipher } = await import('../../src/crypto');
+    await world.handle(unitsRequest('DECRYPT', createFileCipher(v1).header, pattern(U, 32)));
+    expect(handed).toEqual([['k1', 2, true], ['k1', 2, true], ['k1', 1, true]]);
+  });
+
+  test('a hand-over that throws is logged at warn; the request is still served', async () => {
+    const world = await cryptWorld(16, 'debug', { allowKey: () => { throw new TypeError('expected allowKey(...)'); } });
+    const reply = await world.handle(crypt({}));
+    expect([reply.status, reply.reason, reply.header?.length]).toEqual([0, 'NONE', HEADER_SIZE]);
+    expect(world.logLines().filter((l) => l.message === 'key not handed to the addon')).toEqual([
+      expect.objectContaining({ level: 'warn', key: 'k1', version: 2, error: 'expected allowKey(...)' }),
+    ]);
+  });
+});
+
 test('guard point and path reach the key rules', async () => {
   const world = await cryptWorld();
   const reply = await world.handle(crypt({ guardPoint: GUARD_POINT, path: '/deep/down/x.db' }));

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CipherCache } from '../../src/agent/cipher-cache';
-import { createCryptHandler } from '../../src/agent/crypt-handler';
+import { createCryptHandler, type CryptHandlerDeps } from '../../src/agent/crypt-handler';
 import type { DecisionEngine } from '../../src/agent/handler';
 import type { CryptReply, CryptRequest } from '../../src/kernel/types';
 import { LocalKeyStore } from '../../src/keys/local-store';
@@ -46,7 +46,7 @@ export interface CryptWorld {
 }
 
 /** Key k1 at versions 1 and 2 (2 is the latest), and a handler over it. */
-export async function cryptWorld(capacity = 16, logLevel: 'debug' | 'info' = 'debug'): Promise<CryptWorld> {
+export async function cryptWorld(capacity = 16, logLevel: 'debug' | 'info' = 'debug', extra: Pick<CryptHandlerDeps, 'allowKey'> = {}): Promise<CryptWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'tk-crypt-'));
   const store = await LocalKeyStore.openOrCreate({ path: join(dir, 'keys') });
   await store.createKey('k1');
@@ -76,6 +76,7 @@ export async function cryptWorld(capacity = 16, logLevel: 'debug' | 'info' = 'de
     cache: world.cache,
     logger,
     procRoot: join(dir, 'proc'),
+    ...extra,
   });
   return world;
 }

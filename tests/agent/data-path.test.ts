@@ -1,7 +1,8 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from '../../src/agent/daemon';
-import { parseHeader } from '../../src/crypto';
+import { createFileCipher, parseHeader } from '../../src/crypto';
+import { keyFileStamp, type KeyMaterial, type KeyProvider } from '../../src/keys/provider';
 import { HEADER_POOL_BATCH } from '../../src/agent/crypt-handler';
 import { loadAddon, type NativeCipherTable } from '../../src/kernel/native';
 import type { CryptRequest } from '../../src/kernel/types';
@@ -125,7 +126,7 @@ describe('the addon answers the data requests of files the agent opened', () => 
     const byAgent = world.cryptReplies[1].data as Buffer;
     expect(byAgent.equals(plain)).toBe(false);
     expect(served.reply?.equals(codec.encodeCryptReplyMessage(0x21, { requestId: 2, status: 0, reason: 0, data: byAgent }))).toBe(true);
-    expect(agent.describe().dataPath).toEqual({ filesOpen: 1, servedInAddon: 0 });
+    expect(agent.describe().dataPath).toEqual({ filesOpen: 1, servedInAddon: 0, headersOpenedInAddon: 0 });
     await agent.stop(false);
     expect(table.size).toBe(0);
   });
@@ -140,6 +141,90 @@ describe('the addon answers the data requests of files the agent opened', () => 
     expect(codec.serveCryptMessage(table, message(request)).served).toBe('yes');
     await agent.reload(await agent.prepare(join(world.dir, 'config.yaml')));
     expect([table.size, codec.serveCryptMessage(table, message(request)).served]).toEqual([0, 'no']);
+    await agent.stop(false);
+  });
+});
+
+describe('keys the agent fetched let the addon open other headers', () => {
+  const { codec, constants } = loadAddon();
+  const U = 4096;
+  const decrypt = (id: number, header: Buffer, data: Buffer): Buffer => genlMessage(0x21, constants.commands.CRYPT_REQ, [
+    attr(constants.attributes.CRYPT_REQ, codec.encodeCryptReq({ requestId: id, op: constants.cryptOps.DECRYPT, pid: 0, uid: 0, inode: 5n, firstUnit: 0n, length: data.length, reserved: 0 })),
+    attr(constants.attributes.FILE_HEADER, header), attr(constants.attributes.GUARD_POINT, cstr(gp1)), attr(constants.attributes.DATA, data),
+  ]);
+  let keyFile: string;
+  // A store whose keys come from a file, as the local key store's do.
+  const fileProvider = (keys: KeyMaterial[]): KeyProvider => {
+    const inner = memoryProvider(keys);
+    return {
+      ...inner,
+      getKey: async (n, v) => ({ ...(await inner.getKey(n, v)), source: { path: keyFile, stamp: keyFileStamp(lstatSync(keyFile, { bigint: true })) } }),
+    };
+  };
+  beforeEach(() => {
+    keyFile = join(world.dir, 'k1.key');
+    writeFileSync(keyFile, 'stands for the key file', { mode: 0o600 });
+    world.deps.openKeys = () => fileProvider([testOnlyKey('k1', 1), testOnlyKey('k1', 3)]);
+  });
+
+  test('after the agent opens one file of a key version, the addon opens the next itself; status counts them', async () => {
+    const { agent } = await started();
+    const table = world.dataTable as NativeCipherTable;
+    const a = createFileCipher(testOnlyKey('k1', 1));
+    const b = createFileCipher(testOnlyKey('k1', 1));
+    const plain = pattern(U, 24);
+    expect(codec.serveCryptMessage(table, decrypt(1, b.header, b.cipher.encryptUnits(0, plain))).served).toBe('no');
+    world.crypt({ ...newHeader(2), op: 'DECRYPT', header: a.header, length: U, data: a.cipher.encryptUnits(0, plain) });
+    await settle();
+    expect(world.cryptReplies.map((r) => [r.reason, (r.data as Buffer).equals(plain)])).toEqual([['NONE', true]]);
+    expect(table.keysAllowed.keys).toBe(1);
+    const served = codec.serveCryptMessage(table, decrypt(3, b.header, b.cipher.encryptUnits(0, plain)));
+    expect(served.reply?.equals(codec.encodeCryptReplyMessage(0x21, { requestId: 3, status: 0, reason: 0, data: plain }))).toBe(true);
+    expect(agent.describe().dataPath).toEqual({ filesOpen: 2, servedInAddon: 0, headersOpenedInAddon: 1 });
+    await agent.stop(false);
+    expect(table.keysAllowed.keys).toBe(0);
+  });
+
+  test('a new file\'s key (latest version) is allowed too; a reload forgets it', async () => {
+    const { agent } = await started();
+    const table = world.dataTable as NativeCipherTable;
+    world.crypt(newHeader(1));
+    await settle();
+    const other = createFileCipher(testOnlyKey('k1', 3));
+    expect(codec.serveCryptMessage(table, decrypt(2, other.header, Buffer.alloc(16, 1))).served).toBe('yes');
+    await agent.reload(await agent.prepare(join(world.dir, 'config.yaml')));
+    expect(table.keysAllowed.keys).toBe(0);
+    expect(codec.serveCryptMessage(table, decrypt(3, createFileCipher(testOnlyKey('k1', 3)).header, Buffer.alloc(16, 1))).served).toBe('no');
+    await agent.stop(false);
+  });
+
+  test('a key fetched from the store a reload replaced is not allowed', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => { release = r; });
+    const slow = fileProvider([testOnlyKey('k1', 1)]);
+    world.deps.openKeys = () => ({ ...slow, getKey: async (n, v) => { await gate; return slow.getKey(n, v); } });
+    const { agent } = await started();
+    const table = world.dataTable as NativeCipherTable;
+    const a = createFileCipher(testOnlyKey('k1', 1));
+    world.crypt({ ...newHeader(2), op: 'DECRYPT', header: a.header, length: 16, data: Buffer.alloc(16, 1) });
+    await settle();
+    world.deps.openKeys = () => fileProvider([testOnlyKey('k1', 1)]);
+    await agent.reload(await agent.prepare(join(world.dir, 'config.yaml')));
+    release();
+    await settle();
+    expect(world.cryptReplies.map((r) => r.reason)).toEqual(['NONE']);
+    expect(table.keysAllowed.keys).toBe(0);
+    await agent.stop(false);
+  });
+
+  test('a store whose keys name no file lets the addon open nothing', async () => {
+    world.deps.openKeys = () => memoryProvider([testOnlyKey('k1', 1)]);
+    const { agent } = await started();
+    const table = world.dataTable as NativeCipherTable;
+    const a = createFileCipher(testOnlyKey('k1', 1));
+    world.crypt({ ...newHeader(2), op: 'DECRYPT', header: a.header, length: 16, data: Buffer.alloc(16, 1) });
+    await settle();
+    expect([world.cryptReplies.map((r) => r.reason), table.keysAllowed.keys]).toEqual([['NONE'], 0]);
     await agent.stop(false);
   });
 });

@@ -3,11 +3,17 @@
 // FileCipher, and every request it must leave to the agent left alone.
 import { createFileCipher, fileCipherFromHeader, type FileCipher } from '../../src/crypto/file-cipher';
 import { parseHeader } from '../../src/crypto/header';
+import { deriveFileKeys } from '../../src/crypto/derive';
 import { OFFSET } from '../../src/crypto/constants';
 import { loadAddon, type NativeCipherTable, type NativeCryptReq } from '../../src/kernel/native';
 import { CipherCache } from '../../src/agent/cipher-cache';
 import { mirrorInto } from '../../src/agent/data-path';
+import { createHmac } from 'crypto';
+import { chmodSync, lstatSync, renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { keyFileStamp } from '../../src/keys/provider';
 import { pattern, testOnlyKey } from '../crypto/helpers';
+import { tempDir } from '../keys/helpers';
 import { attr, cstr, genlMessage } from './netlink-bytes';
 
 const { codec, constants, CipherTable } = loadAddon();
@@ -572,5 +578,201 @@ describe('OPEN_HEADER of a file the agent already opened', () => {
     const file = newFile();
     const [table, msg] = make(file.header, tableWith(file));
     expect(codec.serveCryptMessage(table, msg)).toEqual({ served: 'no' });
+  });
+});
+
+describe('headers the addon opens itself, with a key the agent allowed', () => {
+  const openMessage = (header: Buffer): Buffer => genlMessage(FAMILY, constants.commands.CRYPT_REQ, [
+    attr(A.CRYPT_REQ, codec.encodeCryptReq({ requestId: 72, op: OP.OPEN_HEADER, pid: 1, uid: 0, inode: 9n, firstUnit: 0n, length: U, reserved: 0 })),
+    attr(A.FILE_HEADER, header), attr(A.GUARD_POINT, cstr('/gp')), attr(A.PATH, cstr('/f')),
+  ]);
+  let dir: { dir: string; cleanup: () => void };
+  let keyPath: string;
+  const stampNow = (): Buffer => keyFileStamp(lstatSync(keyPath, { bigint: true }));
+  beforeEach(() => {
+    dir = tempDir('tk-ring-');
+    keyPath = join(dir.dir, 'k.key');
+    writeFileSync(keyPath, 'stands for the key file', { mode: 0o600 });
+  });
+  afterEach(() => dir.cleanup());
+
+  // A table allowed key k version 1, and a file made by the agent's own
+  // code under it that the table has never seen.
+  function allowed(): { table: NativeCipherTable; file: { header: Buffer; cipher: FileCipher } } {
+    const table = new CipherTable(16);
+    expect(table.allowKey('k', 1, testOnlyKey('k', 1).material, keyPath, stampNow())).toBe(true);
+    return { table, file: newFile() };
+  }
+
+  test('a DECRYPT of an unknown header is opened and answered with FileCipher\'s bytes; the next finds it in the table', () => {
+    const { table, file } = allowed();
+    const plain = pattern(3 * U + 50, 41);
+    const stored = file.cipher.encryptUnits(2, plain);
+    const served = codec.serveCryptMessage(table, message('DECRYPT', file.header, 2, stored));
+    expect(served).toEqual({ served: 'yes', requestId: 77, reply: replyWith(plain) });
+    expect([table.keysAllowed, table.size, table.madeCount]).toEqual([{ keys: 1, opened: 1 }, 1, 1]);
+    const enc = codec.serveCryptMessage(table, message('ENCRYPT', file.header, 2, plain));
+    expect(enc.reply?.equals(replyWith(stored))).toBe(true);
+    expect(table.keysAllowed.opened).toBe(1);
+  });
+
+  test('an OPEN_HEADER of an unknown header is opened and answered with success', () => {
+    const { table, file } = allowed();
+    expect(codec.serveCryptMessage(table, openMessage(file.header))).toEqual({
+      served: 'yes', requestId: 72, reply: codec.encodeCryptReplyMessage(FAMILY, { requestId: 72, status: 0, reason: constants.cryptReasons.NONE }),
+    });
+    expect(table.keysAllowed.opened).toBe(1);
+  });
+
+  // Each leaves the request to the agent (which reads the store again and
+  // reports), opens nothing and keeps nothing.
+  test.each([
+    ['the nonce changed', (h: Buffer) => { h[OFFSET.nonce] ^= 1; }],
+    ['the key check value changed', (h: Buffer) => { h[OFFSET.keyCheck] ^= 1; }],
+    ['the MAC changed', (h: Buffer) => { h[4095] ^= 1; }],
+    ['a reserved byte set', (h: Buffer) => { h[200] = 1; }],
+    ['the magic changed', (h: Buffer) => { h[0] ^= 1; }],
+    ['a flag set', (h: Buffer) => { h[OFFSET.flags] = 1; }],
+    ['another key version named', (h: Buffer) => { h.writeUInt32LE(2, OFFSET.keyVersion); }],
+    ['another key name named', (h: Buffer) => { h[OFFSET.keyName] = 'j'.charCodeAt(0); }],
+    ['a key name length of 0', (h: Buffer) => { h[OFFSET.keyNameLength] = 0; }],
+    ['a key name length of 200', (h: Buffer) => { h[OFFSET.keyNameLength] = 200; }],
+  ])('a header with %s is not opened', (_name, spoil) => {
+    const { table, file } = allowed();
+    const header = Buffer.from(file.header);
+    spoil(header);
+    notOpened(table, header);
+  });
+
+  // The MAC made right again after the change: the agent refuses each of
+  // these for the field itself, and so must the addon.
+  const remac = (h: Buffer): void => {
+    const keys = deriveFileKeys(testOnlyKey('k', 1).material, h.subarray(OFFSET.nonce, OFFSET.nonce + 16));
+    createHmac('sha256', keys.macKey).update(h.subarray(0, OFFSET.mac)).digest().copy(h, OFFSET.mac);
+  };
+  test.each([
+    ['a flag set', (h: Buffer) => { h.writeUInt32LE(1, OFFSET.flags); }],
+    ['format version 2', (h: Buffer) => { h.writeUInt16LE(2, OFFSET.version); }],
+    ['algorithm 2', (h: Buffer) => { h.writeUInt16LE(2, OFFSET.algorithm); }],
+    ['a data unit size of 8192', (h: Buffer) => { h.writeUInt32LE(8192, OFFSET.dataUnitSize); }],
+    ['a byte set after the key name', (h: Buffer) => { h[OFFSET.keyName + 1] = 1; }],
+    ['a byte set among the fields\' reserved bytes', (h: Buffer) => { h[29] = 1; }],
+    ['the key check value changed', (h: Buffer) => { h[OFFSET.keyCheck] ^= 1; }],
+  ])('a header with %s and a MAC made right again is not opened (the agent refuses it too)', (_name, spoil) => {
+    const { table, file } = allowed();
+    const header = Buffer.from(file.header);
+    spoil(header);
+    remac(header);
+    expect(() => fileCipherFromHeader(header, testOnlyKey('k', 1))).toThrow();
+    notOpened(table, header);
+  });
+
+  test('the same, unchanged but MACed again, is opened (the check above is not of the MAC alone)', () => {
+    const { table, file } = allowed();
+    const header = Buffer.from(file.header);
+    remac(header);
+    expect(header.equals(file.header)).toBe(true);
+    expect(codec.serveCryptMessage(table, openMessage(header)).served).toBe('yes');
+  });
+
+  function notOpened(table: NativeCipherTable, header: Buffer): void {
+    const data = pattern(U, 42);
+    expect(codec.serveCryptMessage(table, message('DECRYPT', header, 0, data))).toEqual({ served: 'no' });
+    expect(codec.serveCryptMessage(table, openMessage(header))).toEqual({ served: 'no' });
+    expect([table.keysAllowed.opened, table.size]).toEqual([0, 0]);
+  }
+
+  test.each([
+    ['touched (new times, same inode and size)', () => utimesSync(keyPath, new Date(), new Date(Date.now() + 5000))],
+    ['given another mode (0400)', () => chmodSync(keyPath, 0o400)],
+    ['removed', () => unlinkSync(keyPath)],
+    ['replaced by another file (rename over it)', () => {
+      writeFileSync(`${keyPath}.new`, 'stands for the key file', { mode: 0o600 });
+      renameSync(`${keyPath}.new`, keyPath);
+    }],
+    ['replaced by a symbolic link to itself', () => {
+      renameSync(keyPath, `${keyPath}.real`);
+      symlinkSync(`${keyPath}.real`, keyPath);
+    }],
+  ])('after the key file is %s, nothing more is opened (the key is dropped) until the agent allows the key again', (_name, change) => {
+    const { table, file } = allowed();
+    const first = newFile();
+    expect(codec.serveCryptMessage(table, openMessage(first.header)).served).toBe('yes');
+    change();
+    expect(codec.serveCryptMessage(table, openMessage(file.header))).toEqual({ served: 'no' });
+    expect(table.keysAllowed).toEqual({ keys: 0, opened: 1 });
+    // A file opened before stays open (as the agent's own cache keeps it).
+    expect(codec.serveCryptMessage(table, openMessage(first.header)).served).toBe('yes');
+  });
+
+  test('allowed again with the file\'s new stamp, it opens again', () => {
+    const { table, file } = allowed();
+    utimesSync(keyPath, new Date(), new Date(Date.now() + 5000));
+    expect(codec.serveCryptMessage(table, openMessage(file.header)).served).toBe('no');
+    expect(table.allowKey('k', 1, testOnlyKey('k', 1).material, keyPath, stampNow())).toBe(true);
+    expect(codec.serveCryptMessage(table, openMessage(file.header)).served).toBe('yes');
+    expect(table.keysAllowed).toEqual({ keys: 1, opened: 1 });
+  });
+
+  test('material that is not the key\'s opens nothing (the header\'s MAC does not match)', () => {
+    const table = new CipherTable(16);
+    const wrong = testOnlyKey('k', 1).material;
+    wrong[0] ^= 1;
+    expect(table.allowKey('k', 1, wrong, keyPath, stampNow())).toBe(true);
+    expect(codec.serveCryptMessage(table, openMessage(newFile().header))).toEqual({ served: 'no' });
+    expect(table.keysAllowed.opened).toBe(0);
+  });
+
+  test('clear() forgets the allowed keys with the files; the count of headers opened runs on', () => {
+    const { table, file } = allowed();
+    const first = newFile();
+    expect(codec.serveCryptMessage(table, openMessage(first.header)).served).toBe('yes');
+    table.clear();
+    expect([table.keysAllowed, table.size]).toEqual([{ keys: 0, opened: 1 }, 0]);
+    expect(codec.serveCryptMessage(table, openMessage(file.header))).toEqual({ served: 'no' });
+    expect(codec.serveCryptMessage(table, openMessage(first.header))).toEqual({ served: 'no' });
+  });
+
+  test('the agent adding a header the addon opened takes it over, and the same keys serve it', () => {
+    const { table, file } = allowed();
+    expect(codec.serveCryptMessage(table, openMessage(file.header)).served).toBe('yes');
+    expect(table.madeCount).toBe(1);
+    mirrorInto(table).add(file.header, fileCipherFromHeader(file.header, testOnlyKey('k', 1)));
+    expect([table.size, table.madeCount]).toEqual([1, 0]);
+    const plain = pattern(U, 43);
+    expect(codec.serveCryptMessage(table, message('DECRYPT', file.header, 0, file.cipher.encryptUnits(0, plain))).reply?.equals(replyWith(plain))).toBe(true);
+    expect(table.keysAllowed.opened).toBe(1);
+  });
+
+  test('at most 4096 key versions are allowed; one already allowed is still replaced', () => {
+    const table = new CipherTable(1);
+    const material = testOnlyKey('k', 1).material;
+    const stamp = stampNow();
+    for (let v = 0; v < 4096; v++) expect(table.allowKey('k', v, material, keyPath, stamp)).toBe(true);
+    expect(table.allowKey('k', 4096, material, keyPath, stamp)).toBe(false);
+    expect(table.allowKey('k', 17, material, keyPath, stamp)).toBe(true);
+    expect(table.keysAllowed.keys).toBe(4096);
+  });
+
+  test('a key name no header may hold is not kept', () => {
+    const table = new CipherTable(1);
+    expect(table.allowKey('clear_key', 1, Buffer.alloc(32), keyPath, stampNow())).toBe(false);
+    expect(table.allowKey('-bad', 1, Buffer.alloc(32), keyPath, stampNow())).toBe(false);
+    expect(table.keysAllowed.keys).toBe(0);
+  });
+
+  test.each([
+    ['material of 31 bytes', ['k', 1, Buffer.alloc(31), '/k.key', Buffer.alloc(56)]],
+    ['a stamp of 55 bytes', ['k', 1, Buffer.alloc(32), '/k.key', Buffer.alloc(55)]],
+    ['a relative path', ['k', 1, Buffer.alloc(32), 'k.key', Buffer.alloc(56)]],
+    ['an empty path', ['k', 1, Buffer.alloc(32), '', Buffer.alloc(56)]],
+    ['a path with a NUL', ['k', 1, Buffer.alloc(32), '/k\0.key', Buffer.alloc(56)]],
+    ['a version of -1', ['k', -1, Buffer.alloc(32), '/k.key', Buffer.alloc(56)]],
+    ['a version of 1.5', ['k', 1.5, Buffer.alloc(32), '/k.key', Buffer.alloc(56)]],
+    ['a string for the material', ['k', 1, 'x'.repeat(32), '/k.key', Buffer.alloc(56)]],
+    ['four arguments', ['k', 1, Buffer.alloc(32), '/k.key']],
+  ])('allowKey refuses %s', (_name, args) => {
+    const table = new CipherTable(1) as unknown as { allowKey: (...a: unknown[]) => boolean };
+    expect(() => table.allowKey(...args)).toThrow('expected allowKey(keyName: string, keyVersion: integer 0..4294967295, material: 32-byte Buffer, path: absolute path, stamp: 56-byte Buffer)');
   });
 });

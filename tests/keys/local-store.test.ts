@@ -1,7 +1,8 @@
-import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'fs';
 import path from 'path';
 import { isTakakryptError } from '../../src/errors';
 import { LocalKeyStore } from '../../src/keys/local-store';
+import { KEY_FILE_STAMP_SIZE, keyFileStamp } from '../../src/keys/provider';
 import { tempDir } from './helpers';
 
 let root: { dir: string; cleanup: () => void };
@@ -217,6 +218,33 @@ describe('getKey keeps the decoded key file while the file is unchanged', () => 
     const { unlinkSync } = await import('fs');
     unlinkSync(keyFile());
     expect(await codeOf(store.getKey('k1'))).toBe('KEYS_NOT_FOUND');
+  });
+
+  test('each key names its file and the file\'s stamp then; a rotation changes the stamp', async () => {
+    const store = await newStore();
+    await store.createKey('k1');
+    const v1 = await store.getKey('k1');
+    expect(v1.source).toEqual({ path: keyFile(), stamp: keyFileStamp(lstatSync(keyFile(), { bigint: true })) });
+    expect(v1.source?.stamp.length).toBe(KEY_FILE_STAMP_SIZE);
+    const again = await store.getKey('k1', 1);
+    expect(again.source?.stamp.equals(v1.source?.stamp as Buffer)).toBe(true);
+    await (await newStore()).rotateKey('k1');
+    const after = await store.getKey('k1', 1);
+    expect(after.material.equals(v1.material)).toBe(true);
+    expect(after.source?.stamp.equals(v1.source?.stamp as Buffer)).toBe(false);
+    expect(after.source?.stamp).toEqual(keyFileStamp(lstatSync(keyFile(), { bigint: true })));
+  });
+
+  test('touching the file (same inode, size and contents) changes the stamp', async () => {
+    const store = await newStore();
+    await store.createKey('k1');
+    const before = await store.getKey('k1');
+    const st = lstatSync(keyFile(), { bigint: true });
+    const { utimesSync } = await import('fs');
+    utimesSync(keyFile(), new Date(Number(st.atimeMs)), new Date(Number(st.mtimeMs) + 1000));
+    const after = await store.getKey('k1');
+    expect(after.source?.stamp.equals(before.source?.stamp as Buffer)).toBe(false);
+    expect(after.source?.stamp).toEqual(keyFileStamp(lstatSync(keyFile(), { bigint: true })));
   });
 
   test('material handed out is a copy: zeroing it does not change the next getKey', async () => {

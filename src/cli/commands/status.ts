@@ -19,13 +19,13 @@ interface GuardPointStatus {
   mounted: boolean;
 }
 
-// Files whose keys the data path holds, and how many crypt requests (new
+// Files whose keys the data path holds, how many crypt requests (new
 // headers from the pool, data units) the addon answered without the
-// agent's JavaScript.
+// agent's JavaScript, and how many file headers it opened itself.
 function dataPathLine(dataPath: unknown): string[] {
-  const d = dataPath as { filesOpen?: unknown; servedInAddon?: unknown } | undefined;
+  const d = dataPath as { filesOpen?: unknown; servedInAddon?: unknown; headersOpenedInAddon?: unknown } | undefined;
   if (d === undefined) return [];
-  return [`data path: ${String(d.filesOpen)} files open, ${String(d.servedInAddon)} requests answered in the addon`];
+  return [`data path: ${String(d.filesOpen)} files open, ${String(d.servedInAddon)} requests answered in the addon, ${String(d.headersOpenedInAddon ?? 0)} headers opened there`];
 }
 
 function formatAgent(reply: Record<string, unknown>): string {

@@ -100,4 +100,18 @@ refused t-mac 'tamper|authenticat|mismatch'
 refused v2 'key|version'
 same ok "(untouched file after the refusals)"
 stop_real_agent
+
+# The key file moved away while the agent runs. The agent opened ok's
+# header and handed key test-key version 1 to the addon, which could open
+# v1 (same key version) itself: it checks the key file first, so v1 is
+# refused as the agent would refuse it. ok, open before, keeps its keys.
+start_real_agent
+same ok "(opened before the key file goes)"
+mv "$KEYS/test-key.key" "$WORK/test-key.away"
+drop_caches
+refused v1 'missing|not found|not in'
+same ok "(open before the key file went)"
+mv "$WORK/test-key.away" "$KEYS/test-key.key"
+same v1 "(key file back)"
+stop_real_agent
 finish
