@@ -701,6 +701,15 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
     return Napi::Boolean::New(env, table_->Stock(where, header.data));
   }
 
+  // A key version: an integer from 0 to 4294967295.
+  static bool KeyVersionArg(const Napi::Value& value, uint32_t* out) {
+    if (!value.IsNumber()) return false;
+    double d = value.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0 && d <= 4294967295.0) || std::floor(d) != d) return false;
+    *out = static_cast<uint32_t>(d);
+    return true;
+  }
+
   // makeHeaders(guardPoint, policyName, keyName, keyVersion, material,
   // count) -> number: headers made for new files and stocked.
   Napi::Value MakeHeaders(const Napi::CallbackInfo& info) {
@@ -710,22 +719,20 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
         "keyName: string, keyVersion: integer 0..4294967295, material: "
         "32-byte Buffer, count: integer 1..256)";
     std::string where;
+    uint32_t version = 0;
     if (info.Length() != 6 || !PoolKeyArg(info, &where) ||
-        !info[2].IsString() || !info[3].IsNumber() || !info[5].IsNumber())
+        !info[2].IsString() || !KeyVersionArg(info[3], &version) ||
+        !info[5].IsNumber())
       return ThrowTypeError(env, usage);
     std::string key_name = info[2].As<Napi::String>().Utf8Value();
-    double version = info[3].As<Napi::Number>().DoubleValue();
     double count = info[5].As<Napi::Number>().DoubleValue();
     Bytes material;
-    if (!(version >= 0 && version <= 4294967295.0) ||
-        std::floor(version) != version || !(count >= 1 && count <= 256) ||
-        std::floor(count) != count || !AsBytes(info[4], &material) ||
-        material.length != 32)
+    if (!(count >= 1 && count <= 256) || std::floor(count) != count ||
+        !AsBytes(info[4], &material) || material.length != 32)
       return ThrowTypeError(env, usage);
     // No JavaScript runs from here on: the material stays where it is.
-    size_t made = table_->MakeHeaders(
-        where, key_name, static_cast<uint32_t>(version), material.data,
-        static_cast<size_t>(count));
+    size_t made = table_->MakeHeaders(where, key_name, version, material.data,
+                                      static_cast<size_t>(count));
     return Napi::Number::New(env, static_cast<double>(made));
   }
 
@@ -739,16 +746,15 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
         "expected allowKey(keyName: string, keyVersion: integer "
         "0..4294967295, material: 32-byte Buffer, path: absolute path, "
         "stamp: 56-byte Buffer)";
-    if (info.Length() != 5 || !info[0].IsString() || !info[1].IsNumber() ||
-        !info[3].IsString())
+    uint32_t version = 0;
+    if (info.Length() != 5 || !info[0].IsString() ||
+        !KeyVersionArg(info[1], &version) || !info[3].IsString())
       return ThrowTypeError(env, usage);
     std::string key_name = info[0].As<Napi::String>().Utf8Value();
-    double version = info[1].As<Napi::Number>().DoubleValue();
     std::string path = info[3].As<Napi::String>().Utf8Value();
     Bytes material, stamp;
-    if (!(version >= 0 && version <= 4294967295.0) ||
-        std::floor(version) != version || !AsBytes(info[2], &material) ||
-        material.length != 32 || !AsBytes(info[4], &stamp) ||
+    if (!AsBytes(info[2], &material) || material.length != 32 ||
+        !AsBytes(info[4], &stamp) ||
         stamp.length != sizeof(CipherTable::KeyFileStamp) || path.empty() ||
         path[0] != '/' || path.find('\0') != std::string::npos)
       return ThrowTypeError(env, usage);
@@ -760,8 +766,7 @@ class CipherTableWrap : public Napi::ObjectWrap<CipherTableWrap> {
       s.field[i] = v;
     }
     // No JavaScript runs from here on: the material stays where it is.
-    bool kept = table_->AllowKey(key_name, static_cast<uint32_t>(version),
-                                 material.data, path, s);
+    bool kept = table_->AllowKey(key_name, version, material.data, path, s);
     return Napi::Boolean::New(env, kept);
   }
 
