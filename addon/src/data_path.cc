@@ -427,6 +427,12 @@ std::shared_ptr<const FileKeys> CipherTable::Open(const uint8_t* header) {
   return keys;
 }
 
+std::shared_ptr<const FileKeys> CipherTable::FindOrOpen(
+    const uint8_t* header) {
+  std::shared_ptr<const FileKeys> keys = Find(header);
+  return keys ? keys : Open(header);
+}
+
 size_t CipherTable::MadeCount() {
   std::lock_guard<std::mutex> lock(mu_);
   return made_count_;
@@ -561,8 +567,7 @@ Served ServeParsed(const CryptView& v, CipherTable* table,
     // A whole header the agent already opened and verified: nothing to
     // check again. A short one (plaintext) is the agent's to refuse.
     if (v.fixed.length != TAKAKRYPT_FILE_HEADER_SIZE ||
-        (table->Find(v.header->data) == nullptr &&
-         table->Open(v.header->data) == nullptr))
+        table->FindOrOpen(v.header->data) == nullptr)
       return Served::kNo;
     LayOutStatusReply(reply, v.fixed.request_id);
     return Served::kYes;
@@ -571,8 +576,7 @@ Served ServeParsed(const CryptView& v, CipherTable* table,
   uint64_t first = v.fixed.first_unit;
   if (first > kMaxUnitIndex || v.units.size() - 1 > kMaxUnitIndex - first)
     return Served::kNo;
-  std::shared_ptr<const FileKeys> keys = table->Find(v.header->data);
-  if (!keys) keys = table->Open(v.header->data);
+  std::shared_ptr<const FileKeys> keys = table->FindOrOpen(v.header->data);
   if (!keys) return Served::kNo;
   bool encrypt = v.fixed.op == TAKAKRYPT_CRYPT_ENCRYPT;
   bool first_kept = false;

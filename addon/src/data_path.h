@@ -129,11 +129,14 @@ class CipherTable {
   size_t KeysAllowed();
   // The keys of `header` (4096 bytes), opened here: its key is allowed,
   // its key file still has the stamp it had (one lstat; a key whose file
-  // changed is dropped), and the header
-  // is byte for byte the one MakeHeaders would make from its nonce (so
-  // its MAC and key check value are right). The entry is the table's own,
-  // like a made one. Null (the agent's, which reports why) otherwise.
+  // changed is dropped), and the header is byte for byte the one
+  // MakeHeaders would make from its nonce (so its MAC and key check value
+  // are right). The entry is the table's own, like a made one. Null (the
+  // agent's, which reports why) otherwise.
   std::shared_ptr<const FileKeys> Open(const uint8_t* header);
+  // Find(header), else Open(header): the keys a request can be served
+  // with, or null.
+  std::shared_ptr<const FileKeys> FindOrOpen(const uint8_t* header);
   size_t OpenedCount() const { return opened_; }
 
   // `keys` now keeps a context (FileKeys::xts_ctx) and kept none before.

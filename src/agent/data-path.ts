@@ -59,7 +59,7 @@ export class DataPath {
         pool: table,
         // Only keys of the store in use: a fetch that outlived a reload is not kept.
         allowKey: (key: KeyMaterial, from: KeyProvider) => {
-          if (from === this.keys) allowKeyIn(table)(key);
+          if (from === this.keys) allowKeyIn(table, key);
         },
       }),
       epoch: () => this.epoch,
@@ -103,15 +103,13 @@ export function openCipherTable(capacity: number): NativeCipherTable | null {
 }
 
 /**
- * Key versions fetched from a store that reads files, handed to `table`:
+ * A key version fetched from a store that reads files, handed to `table`:
  * the receive thread opens further headers of them itself, while the key
  * file is unchanged (CipherTable.allowKey). The cache's clear (reload,
  * stop) forgets them.
  */
-export function allowKeyIn(table: NativeCipherTable): (key: KeyMaterial) => void {
-  return (key) => {
-    if (key.source !== undefined) table.allowKey(key.name, key.version, key.material, key.source.path, key.source.stamp);
-  };
+function allowKeyIn(table: NativeCipherTable, key: KeyMaterial): void {
+  if (key.source !== undefined) table.allowKey(key.name, key.version, key.material, key.source.path, key.source.stamp);
 }
 
 /** The cache's ciphers copied into `table` (which wipes its copies when they leave). */

@@ -34,6 +34,8 @@ export function engine(): DecisionEngine {
 
 export interface CryptWorld {
   store: LocalKeyStore;
+  /** The key provider the handler fetches from (counts into `fetches`). */
+  provider: KeyProvider;
   /** getKey calls that reached the store. */
   fetches: Array<[string, number | undefined]>;
   cache: CipherCache;
@@ -61,7 +63,7 @@ export async function cryptWorld(capacity = 16, logLevel: 'debug' | 'info' = 'de
   };
   const { logger, lines, formatted } = memoryLogger(logLevel);
   const world: CryptWorld = {
-    store, fetches, cache: new CipherCache(capacity), replies: [], audits: [], logLines: lines, logFormatted: formatted,
+    store, provider: counting, fetches, cache: new CipherCache(capacity), replies: [], audits: [], logLines: lines, logFormatted: formatted,
     handle: async (request) => {
       await handler(request);
       return world.replies[world.replies.length - 1];

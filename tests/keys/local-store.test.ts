@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'fs';
 import path from 'path';
 import { isTakakryptError } from '../../src/errors';
 import { LocalKeyStore } from '../../src/keys/local-store';
@@ -240,7 +240,6 @@ describe('getKey keeps the decoded key file while the file is unchanged', () => 
     await store.createKey('k1');
     const before = await store.getKey('k1');
     const st = lstatSync(keyFile(), { bigint: true });
-    const { utimesSync } = await import('fs');
     utimesSync(keyFile(), new Date(Number(st.atimeMs)), new Date(Number(st.mtimeMs) + 1000));
     const after = await store.getKey('k1');
     expect(after.source?.stamp.equals(before.source?.stamp as Buffer)).toBe(false);

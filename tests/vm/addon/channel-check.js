@@ -93,10 +93,9 @@ async function agent(gp) {
   check('answer to an unknown id is reported', [{ fault: 'rejected', code: 'ENOENT', message: 'the kernel refused POLICY_REPLY to request 999999: unknown or expired request_id' }],
     faults.map((f) => ({ fault: f.fault, code: f.code, message: f.message })));
 
-  // A local process with CAP_NET_ADMIN may send to the agent's port (as
-  // root here): such a message
-  // (here a POLICY_REQ of the right family) is dropped unread, and the
-  // receive thread goes on.
+  // A local process with CAP_NET_ADMIN (root here) may send to the
+  // agent's port: such a message (a POLICY_REQ of the right family) is
+  // dropped unread, and the receive thread goes on.
   const asked = queries.length;
   check('forged request sent', 'sent', await forge(channel.portId, channel.familyId));
   for (let i = 0; i < 50 && channel.droppedForeign === 0; i++) await new Promise((r) => setTimeout(r, 20));
