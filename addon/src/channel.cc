@@ -67,16 +67,21 @@ Channel::Channel(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<Channel>(info) {
   Napi::Env env = info.Env();
   napi_type_tag_object(env, info.This(), &kTag);
+  auto optional_function = [&info](size_t i) {
+    return info.Length() <= i || info[i].IsFunction() || info[i].IsUndefined();
+  };
   if (info.Length() < 2 || !info[0].IsFunction() || !info[1].IsFunction() ||
-      (info.Length() > 2 && !info[2].IsFunction() && !info[2].IsUndefined())) {
+      !optional_function(2) || !optional_function(3)) {
     ThrowTypeError(env,
                    "expected (onRequest: function, onEvent: function, "
-                   "onCrypt?: function)");
+                   "onCrypt?: function, onPoolLow?: function)");
     return;
   }
   on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
   if (info.Length() > 2 && info[2].IsFunction())
     on_crypt_ = Napi::Persistent(info[2].As<Napi::Function>());
+  if (info.Length() > 3 && info[3].IsFunction())
+    on_pool_low_ = Napi::Persistent(info[3].As<Napi::Function>());
   if (!Open(env)) return;
   tsfn_ = Tsfn::New(env, info[0].As<Napi::Function>(), "takakrypt-netlink",
                     0, 1, this);
@@ -209,14 +214,24 @@ Napi::Value Channel::GetServedInAddon(const Napi::CallbackInfo& info) {
                            static_cast<double>(served_in_addon_.load()));
 }
 
-// serveData(table | null): from now on the receive thread answers the
-// data requests of files in `table` itself; null stops that.
+// serveData(table | null, lowWater = 0): from now on the receive thread
+// answers the data requests of files in `table` itself; null stops that.
+// lowWater > 0: onPoolLow is told of a pool left with fewer headers.
 Napi::Value Channel::SetDataTable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::shared_ptr<CipherTable> table;
-  if (info.Length() != 1 ||
+  double low_water = 0;
+  if (info.Length() == 2 && info[1].IsNumber())
+    low_water = info[1].As<Napi::Number>().DoubleValue();
+  bool low_water_ok = info.Length() < 2 || info[1].IsUndefined() ||
+                      (info[1].IsNumber() && low_water >= 0 &&
+                       low_water <= CipherTable::kMaxPooled &&
+                       low_water == static_cast<size_t>(low_water));
+  if (info.Length() < 1 || info.Length() > 2 || !low_water_ok ||
       (!info[0].IsNull() && (table = UnwrapCipherTable(info[0])) == nullptr))
-    return ThrowTypeError(env, "expected serveData(table: CipherTable | null)");
+    return ThrowTypeError(
+        env, "expected serveData(table: CipherTable | null, lowWater?: "
+             "integer 0.." + std::to_string(CipherTable::kMaxPooled) + ")");
   if (table && on_crypt_.IsEmpty()) {
     // Such a channel refuses every crypt request; so must the addon.
     return ThrowTypeError(env,
@@ -225,6 +240,7 @@ Napi::Value Channel::SetDataTable(const Napi::CallbackInfo& info) {
   }
   std::lock_guard<std::mutex> lock(data_mu_);
   data_table_ = std::move(table);
+  pool_low_water_ = static_cast<size_t>(low_water);
   return env.Undefined();
 }
 
@@ -446,9 +462,11 @@ void Channel::HandleMessage(const nlmsghdr* hdr) {
 // how. kNo: the request is the agent's.
 Served Channel::ServeInAddon(const CryptView& view, std::string* failure) {
   std::shared_ptr<CipherTable> table;
+  size_t low_water;
   {
     std::lock_guard<std::mutex> lock(data_mu_);
     table = data_table_;
+    low_water = pool_low_water_;
   }
   if (!table) return Served::kNo;
   CryptReplyMessage reply(family_);
@@ -467,7 +485,25 @@ Served Channel::ServeInAddon(const CryptView& view, std::string* failure) {
   } else {
     served_in_addon_++;
   }
+  if (view.fixed.op == TAKAKRYPT_CRYPT_NEW_HEADER && low_water > 0)
+    TellIfPoolLow(view, table.get(), low_water);
   return Served::kYes;
+}
+
+// After a NEW_HEADER answered from a pool: tell the agent when the pool
+// holds fewer than `low_water` headers, while it can still make more
+// before the next new files find it empty and wait for it.
+void Channel::TellIfPoolLow(const CryptView& view, CipherTable* table,
+                            size_t low_water) {
+  std::string guard_point = AttrString(view.guard_point);
+  std::string policy_name = AttrString(view.policy_name);
+  size_t pooled = table->Pooled(PoolKey(guard_point, policy_name));
+  if (pooled >= low_water) return;
+  ChannelEvent* ev = new ChannelEvent(ChannelEvent::Kind::kPoolLow);
+  ev->guard_point = std::move(guard_point);
+  ev->policy_name = std::move(policy_name);
+  ev->pooled = pooled;
+  Post(ev);
 }
 
 void Channel::HandleCrypt(const nlmsghdr* hdr) {
@@ -555,6 +591,14 @@ void Channel::Deliver(Napi::Env env, Napi::Function on_request,
       break;
     case ChannelEvent::Kind::kFault:
       DeliverFault(env, ev);
+      break;
+    case ChannelEvent::Kind::kPoolLow:
+      if (!on_pool_low_.IsEmpty()) {
+        on_pool_low_.Call({Napi::String::New(env, ev->guard_point),
+                           Napi::String::New(env, ev->policy_name),
+                           Napi::Number::New(env, static_cast<double>(
+                                                      ev->pooled))});
+      }
       break;
   }
 }

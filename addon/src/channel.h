@@ -23,7 +23,7 @@ namespace tk {
 
 // Something the receive thread hands to the JS thread.
 struct ChannelEvent {
-  enum class Kind { kRequest, kCrypt, kAck, kFault };
+  enum class Kind { kRequest, kCrypt, kAck, kFault, kPoolLow };
   explicit ChannelEvent(Kind k) : kind(k) {}
   Kind kind;
   PolicyRequest request;  // kRequest; for a malformed one, its id if known
@@ -33,16 +33,22 @@ struct ChannelEvent {
   const char* fault = "";  // kFault: "malformed", "overrun", "socket", "unsent"
   int error = 0;          // kFault: errno
   std::string message;    // kFault: what went wrong
+  // kPoolLow: the pool a NEW_HEADER answered in the addon left low
+  std::string guard_point, policy_name;
+  size_t pooled = 0;
 };
 
 class Channel;
 void ChannelCallJs(Napi::Env env, Napi::Function on_request, Channel* self,
                    ChannelEvent* event);
 
-// new Channel(onRequest, onEvent, onCrypt?): resolves the family, starts
-// receiving. Without onCrypt, CRYPT_REQs arrive as faults to refuse.
-// serveData(table) lets the receive thread answer the data requests of
-// files in `table` itself (data_path.h).
+// new Channel(onRequest, onEvent, onCrypt?, onPoolLow?): resolves the
+// family, starts receiving. Without onCrypt, CRYPT_REQs arrive as faults
+// to refuse. serveData(table, lowWater?) lets the receive thread answer
+// the data requests of files in `table` itself (data_path.h); when a
+// NEW_HEADER it answers leaves fewer than lowWater ready-made headers in
+// that pool, onPoolLow(guardPoint, policyName, pooled) is called, so that
+// the agent makes more before the pool runs dry.
 class Channel : public Napi::ObjectWrap<Channel> {
  public:
   static constexpr napi_type_tag kTag = {0x3e1f0c5b9a7d4e21ULL,
@@ -88,6 +94,8 @@ class Channel : public Napi::ObjectWrap<Channel> {
   void HandleMessage(const nlmsghdr* hdr);
   void HandleCrypt(const nlmsghdr* hdr);
   Served ServeInAddon(const CryptView& view, std::string* failure);
+  void TellIfPoolLow(const CryptView& view, CipherTable* table,
+                     size_t low_water);
   uint32_t NextSeq();
   void RememberReply(uint32_t seq, const SentReply& reply);
   void DeliverFault(Napi::Env env, ChannelEvent* ev);
@@ -111,11 +119,13 @@ class Channel : public Napi::ObjectWrap<Channel> {
   Tsfn tsfn_;
   Napi::FunctionReference on_event_;
   Napi::FunctionReference on_crypt_;
+  Napi::FunctionReference on_pool_low_;
   // Messages not from the kernel (port 0), dropped unread.
   std::atomic<uint32_t> dropped_{0};
   // The table the receive thread answers data requests from, if any.
   std::mutex data_mu_;
   std::shared_ptr<CipherTable> data_table_;
+  size_t pool_low_water_ = 0;  // with data_table_, under data_mu_
   std::atomic<uint64_t> served_in_addon_{0};
   // Commands awaiting the kernel's ack, by sequence number; JS thread only.
   std::unordered_map<uint32_t, Napi::Promise::Deferred> pending_;

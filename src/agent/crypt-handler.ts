@@ -54,10 +54,24 @@ const REFILL_CHUNK = 16;
 /** Runs of at least this many bytes (8 data units) are transformed on a libuv pool thread. */
 export const POOL_MIN_BYTES = 8 * 4096;
 
+/**
+ * Headers left in a pool below which the channel tells the agent
+ * (KernelChannel.serveData): half a batch, so the pool is stocked again
+ * while new files still find headers in it.
+ */
+export const HEADER_POOL_LOW_WATER = HEADER_POOL_BATCH / 2;
+
+/** The function given to KernelChannel.onCrypt, and what the channel's onPoolLow calls. */
+export interface CryptHandler {
+  (request: CryptRequest): Promise<void>;
+  /** Stock the pool of `guardPoint` and `policyName` again, unless that is under way. */
+  refill(guardPoint: string, policyName: string): void;
+}
+
 /** Build the handler given to KernelChannel.onCrypt. */
-export function createCryptHandler(deps: CryptHandlerDeps): (request: CryptRequest) => Promise<void> {
+export function createCryptHandler(deps: CryptHandlerDeps): CryptHandler {
   const refilling = new Set<string>();
-  return async (request) => {
+  const handler = async (request: CryptRequest): Promise<void> => {
     let reply: CryptReply;
     // Header requests come once per file: worth a debug line. Data
     // requests come per 120 KiB: only their failures are logged. winston
@@ -70,7 +84,9 @@ export function createCryptHandler(deps: CryptHandlerDeps): (request: CryptReque
     }
     try {
       reply = await serve(request, deps);
-      if (request.op === 'NEW_HEADER' && deps.pool !== undefined) scheduleRefill(request, deps, deps.pool, refilling);
+      if (request.op === 'NEW_HEADER' && deps.pool !== undefined) {
+        scheduleRefill(request.guardPoint, request.policyName, deps, deps.pool, refilling);
+      }
     } catch (err) {
       const failure = classify(err);
       reply = { id: request.id, status: statusFor(failure.reason), reason: failure.reason };
@@ -83,6 +99,11 @@ export function createCryptHandler(deps: CryptHandlerDeps): (request: CryptReque
       deps.logger.error('crypt reply not delivered', { requestId: request.id, op: request.op, error: (err as Error).message });
     }
   };
+  return Object.assign(handler, {
+    refill: (guardPoint: string, policyName: string) => {
+      if (deps.pool !== undefined) scheduleRefill(guardPoint, policyName, deps, deps.pool, refilling);
+    },
+  });
 }
 
 async function serve(request: CryptRequest, deps: CryptHandlerDeps): Promise<CryptReply> {
@@ -144,12 +165,12 @@ async function newHeader(request: CryptRequest, deps: CryptHandlerDeps): Promise
   }
 }
 
-// After the reply: make the next HEADER_POOL_BATCH headers of this guard
-// point, when its key rules give every path the same key. The key choice
-// and the epoch are read together in one turn, after any reload has swapped
-// both; a reset while the key is fetched stops the stocking.
-function scheduleRefill(request: CryptRequest, deps: CryptHandlerDeps, pool: HeaderPool, refilling: Set<string>): void {
-  const { guardPoint, policyName } = request;
+// After a NEW_HEADER the agent answered, or when the channel says a pool
+// runs low: make the next HEADER_POOL_BATCH headers of this guard point,
+// when its key rules give every path the same key. The key choice and the
+// epoch are read together in one turn, after any reload has swapped both;
+// a reset while the key is fetched stops the stocking.
+function scheduleRefill(guardPoint: string, policyName: string, deps: CryptHandlerDeps, pool: HeaderPool, refilling: Set<string>): void {
   const where = `${guardPoint}\0${policyName}`;
   if (refilling.has(where)) return;
   refilling.add(where);

@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger';
 import type { NativeCipherTable } from '../kernel/native';
 import type { CryptReply, CryptRequest, PolicyAnswer, PolicyQuery } from '../kernel/types';
 import type { KeyProvider } from '../keys/provider';
+import { HEADER_POOL_LOW_WATER } from './crypt-handler';
 import { DataPath } from './data-path';
 import { createExeHasher } from './exe-hash';
 import { checkDirectory, mountGuardPoints, Mounter, unmountGuardPoints, UnmountFailure } from './guard-points';
@@ -23,8 +24,10 @@ export interface AgentChannel {
   /** The data path; a channel without it gets no crypt requests answered. */
   onCrypt?(handler: (request: CryptRequest) => void): void;
   answerCrypt?(reply: CryptReply): Promise<void> | void;
-  /** Let the channel answer the data requests of files in `table` without the agent. */
-  serveData?(table: NativeCipherTable | null): void;
+  /** Let the channel answer the data requests of files in `table` without the agent; see KernelChannel.serveData. */
+  serveData?(table: NativeCipherTable | null, lowWater?: number): void;
+  /** Told when a NEW_HEADER the channel answered left a pool with fewer than `lowWater` headers. */
+  onPoolLow?(handler: (guardPoint: string, policyName: string, pooled: number) => void): void;
   /** Data requests the channel answered that way. */
   readonly servedInAddon?: number;
   setGeneration(generation: bigint, cacheTtlMs: number): Promise<void> | void;
@@ -144,7 +147,8 @@ export class Agent {
         procRoot: this.deps.procRoot,
       });
       channel.onCrypt((request) => void crypt(request));
-      if (this.dataPath.table !== null) channel.serveData?.(this.dataPath.table);
+      channel.onPoolLow?.((guardPoint, policyName) => crypt.refill(guardPoint, policyName));
+      if (this.dataPath.table !== null) channel.serveData?.(this.dataPath.table, HEADER_POOL_LOW_WATER);
     }
     await this.sendGeneration();
     this.log.info('registered with the kernel module', { generation: String(this.generation) });

@@ -6,11 +6,11 @@
 import type { Config } from '../config/types';
 import { MAC_SIZE } from '../crypto/constants';
 import { optionalAddon, type NativeCipherTable } from '../kernel/native';
-import type { CryptReply, CryptRequest } from '../kernel/types';
+import type { CryptReply } from '../kernel/types';
 import type { KeyMaterial, KeyProvider } from '../keys/provider';
 import type { Logger } from '../log/logger';
 import { CipherCache, DEFAULT_CIPHER_CACHE_SIZE, type CipherMirror } from './cipher-cache';
-import { createCryptHandler } from './crypt-handler';
+import { createCryptHandler, type CryptHandler } from './crypt-handler';
 import type { Mounter } from './guard-points';
 import type { AuditSink, HandlerSnapshot } from './handler';
 import { requiredKeys } from './keys-check';
@@ -51,7 +51,7 @@ export class DataPath {
     answer: (reply: CryptReply) => void | Promise<void>;
     audit: AuditSink;
     procRoot: string;
-  }): (request: CryptRequest) => Promise<void> {
+  }): CryptHandler {
     const table = this.table;
     return createCryptHandler({
       ...deps, keys: () => this.keys, cache: this.cache, logger: this.log,

@@ -23,12 +23,14 @@ export interface KernelChannelOptions {
 export type QueryHandler = (query: PolicyQuery) => void;
 export type FaultHandler = (fault: NativeFault) => void;
 export type CryptHandler = (request: CryptRequest) => void;
+export type PoolLowHandler = (guardPoint: string, policyName: string, pooled: number) => void;
 
 /** One open netlink channel to the kernel module. */
 export class KernelChannel {
   private queryHandler: QueryHandler | null = null;
   private faultHandler: FaultHandler | null = null;
   private cryptHandler: CryptHandler | null = null;
+  private poolLowHandler: PoolLowHandler | null = null;
   private registered = false;
   private native!: NativeChannel;
 
@@ -46,6 +48,7 @@ export class KernelChannel {
         (request) => channel.receive(request),
         (fault) => channel.fault(fault),
         (request) => channel.receiveCrypt(request),
+        (guardPoint, policyName, pooled) => channel.poolLow(guardPoint, policyName, pooled),
       );
     } catch (err) {
       throw openError(err);
@@ -75,9 +78,19 @@ export class KernelChannel {
     return this.native.servedInAddon;
   }
 
-  /** Let the receive thread answer the ENCRYPT and DECRYPT requests of files in `table` itself; null stops it. */
-  serveData(table: NativeCipherTable | null): void {
-    this.native.serveData(table);
+  /**
+   * Let the receive thread answer the requests of files in `table` itself
+   * (and NEW_HEADERs from its pools); null stops it. `lowWater` > 0: the
+   * onPoolLow handler hears of every pool such a NEW_HEADER left with
+   * fewer ready-made headers.
+   */
+  serveData(table: NativeCipherTable | null, lowWater = 0): void {
+    this.native.serveData(table, lowWater);
+  }
+
+  /** Set the function told that a pool of ready-made headers runs low (see serveData). */
+  onPoolLow(handler: PoolLowHandler): void {
+    this.poolLowHandler = handler;
   }
 
   /** Become the agent the kernel asks (needs CAP_SYS_ADMIN and CAP_NET_ADMIN). */
@@ -174,6 +187,14 @@ export class KernelChannel {
       this.cryptHandler(crypt);
     } catch (err) {
       this.refuse(crypt.id, `crypt handler threw: ${(err as Error).message}`);
+    }
+  }
+
+  private poolLow(guardPoint: string, policyName: string, pooled: number): void {
+    try {
+      this.poolLowHandler?.(guardPoint, policyName, pooled);
+    } catch (err) {
+      this.log.warn('pool-low handler threw', { guardPoint, error: (err as Error).message });
     }
   }
 

@@ -179,7 +179,8 @@ export interface NativeChannel {
   readonly droppedForeign: number;
   /** Data requests the receive thread answered from the cipher table. */
   readonly servedInAddon: number;
-  serveData(table: NativeCipherTable | null): void;
+  /** `lowWater` > 0: onPoolLow hears of a pool a NEW_HEADER answered here left with fewer headers. */
+  serveData(table: NativeCipherTable | null, lowWater?: number): void;
   register(reg: NativeRegister): Promise<void>;
   unregister(): Promise<void>;
   setGeneration(gen: NativeGeneration): Promise<void>;
@@ -233,6 +234,7 @@ export interface NativeAddon {
     onRequest: (request: NativeRequest) => void,
     onEvent: (fault: NativeFault) => void,
     onCrypt?: (request: NativeCryptRequest) => void,
+    onPoolLow?: (guardPoint: string, policyName: string, pooled: number) => void,
   ) => NativeChannel;
   /** `poolMaxAgeMs` (default 2000): ready-made headers older than this are not handed out. */
   CipherTable: new (capacity: number, poolMaxAgeMs?: number) => NativeCipherTable;

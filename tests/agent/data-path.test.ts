@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Agent } from '../../src/agent/daemon';
 import { createFileCipher, parseHeader } from '../../src/crypto';
 import { keyFileStamp, type KeyMaterial, type KeyProvider } from '../../src/keys/provider';
-import { HEADER_POOL_BATCH } from '../../src/agent/crypt-handler';
+import { HEADER_POOL_BATCH, HEADER_POOL_LOW_WATER } from '../../src/agent/crypt-handler';
 import { loadAddon, type NativeCipherTable } from '../../src/kernel/native';
 import type { CryptRequest } from '../../src/kernel/types';
 import { memoryProvider, pattern, testOnlyKey } from '../crypto/helpers';
@@ -229,7 +229,9 @@ describe('keys the agent fetched let the addon open other headers', () => {
   });
 });
 
-test('headers made ahead reach the addon, which answers the next NEW_HEADERs; a reload drops them', async () => {
+// An agent whose policy gives every new file key k1, its table, and a
+// NEW_HEADER message of gp1 for the addon to answer from the pool.
+async function poolingAgent() {
   world.deps.compile = () => ({
     needsSignatures: false,
     decide: () => world.decide('p1'),
@@ -238,15 +240,19 @@ test('headers made ahead reach the addon, which answers the next NEW_HEADERs; a 
   });
   const { codec, constants } = loadAddon();
   const { agent } = await started();
-  const table = world.dataTable as NativeCipherTable;
-  world.crypt(newHeader(1));
-  await settle();
-  await new Promise((r) => setTimeout(r, 200));
-  expect(table.pooled(gp1, 'p1')).toBe(HEADER_POOL_BATCH);
   const request = genlMessage(0x21, constants.commands.CRYPT_REQ, [
     attr(constants.attributes.CRYPT_REQ, codec.encodeCryptReq({ requestId: 9, op: constants.cryptOps.NEW_HEADER, pid: 0, uid: 0, inode: 5n, firstUnit: 0n, length: 0, reserved: 0 })),
     attr(constants.attributes.GUARD_POINT, cstr(gp1)), attr(constants.attributes.PATH, cstr('/b')), attr(constants.attributes.POLICY_NAME, cstr('p1')),
   ]);
+  return { agent, codec, constants, request, table: world.dataTable as NativeCipherTable };
+}
+
+test('headers made ahead reach the addon, which answers the next NEW_HEADERs; a reload drops them', async () => {
+  const { agent, codec, constants, request, table } = await poolingAgent();
+  world.crypt(newHeader(1));
+  await settle();
+  await new Promise((r) => setTimeout(r, 200));
+  expect(table.pooled(gp1, 'p1')).toBe(HEADER_POOL_BATCH);
   const served = codec.serveCryptMessage(table, request);
   expect(served.served).toBe('yes');
   // The reply's header attribute: the last 4096 bytes of the message.
@@ -261,5 +267,23 @@ test('headers made ahead reach the addon, which answers the next NEW_HEADERs; a 
   expect(codec.serveCryptMessage(table, units).served).toBe('yes');
   await agent.reload(await agent.prepare(join(world.dir, 'config.yaml')));
   expect([table.pooled(gp1, 'p1'), codec.serveCryptMessage(table, request).served]).toEqual([0, 'no']);
+  await agent.stop(false);
+});
+
+test('a pool the channel reports low is stocked again without a NEW_HEADER reaching the agent', async () => {
+  const { agent, codec, request, table } = await poolingAgent();
+  expect(world.lowWater).toBe(HEADER_POOL_LOW_WATER);
+  expect(HEADER_POOL_LOW_WATER).toBeLessThan(HEADER_POOL_BATCH);
+  world.crypt(newHeader(1));
+  await settle();
+  await new Promise((r) => setTimeout(r, 200));
+  // Three NEW_HEADERs answered from the pool, as the channel would: each takes one header and its spares.
+  for (let i = 0; i < 3; i++) expect(codec.serveCryptMessage(table, request).served).toBe('yes');
+  const left = table.pooled(gp1, 'p1');
+  expect(left).toBeLessThan(HEADER_POOL_LOW_WATER);
+  world.poolLow(gp1, 'p1', left);
+  await settle();
+  await new Promise((r) => setTimeout(r, 200));
+  expect([table.pooled(gp1, 'p1'), world.cryptReplies.length]).toEqual([HEADER_POOL_BATCH, 1]);
   await agent.stop(false);
 });

@@ -46,8 +46,11 @@ export interface FakeWorld {
   lose: (why: string) => void;
   /** Deliver a query as the kernel would. */
   query(q: PolicyQuery): void;
-  /** The cipher table the agent handed to the channel (serveData). */
+  /** The cipher table the agent handed to the channel (serveData), and its low-water mark. */
   dataTable: NativeCipherTable | null;
+  lowWater: number | undefined;
+  /** Tell the agent a pool runs low, as the channel would. */
+  poolLow(guardPoint: string, policyName: string, pooled: number): void;
   /** Deliver a crypt request as the kernel would. */
   crypt(r: CryptRequest): void;
   cryptReplies: CryptReply[];
@@ -64,6 +67,7 @@ export function fakeWorld(): FakeWorld {
   mkdirSync(join(dir, 'sys', 'module', 'takakrypt', 'parameters'), { recursive: true });
   let handler: ((q: PolicyQuery) => void) | null = null;
   let cryptHandler: ((r: CryptRequest) => void) | null = null;
+  let poolLowHandler: ((guardPoint: string, policyName: string, pooled: number) => void) | null = null;
   const world: FakeWorld = {
     dir, keys: [], calls: [], answers: [], audits: [], table: new Map(),
     next: { config: new Error('no configuration set') },
@@ -71,6 +75,8 @@ export function fakeWorld(): FakeWorld {
     crypt: (r) => cryptHandler?.(r),
     cryptReplies: [],
     dataTable: null,
+    lowWater: undefined,
+    poolLow: (guardPoint, policyName, pooled) => poolLowHandler?.(guardPoint, policyName, pooled),
     syncFails: new Set(),
     lose: () => undefined,
     decide: (policy) => decision({ policy }),
@@ -81,10 +87,11 @@ export function fakeWorld(): FakeWorld {
     onQuery: (h) => { handler = h; },
     answer: (a) => { world.answers.push(a); },
     setGeneration: (g, ttl) => { world.calls.push(`generation ${g > 0n ? '+' : '0'} ttl ${ttl}`); },
-    close: () => { world.calls.push('close'); handler = null; cryptHandler = null; },
+    close: () => { world.calls.push('close'); handler = null; cryptHandler = null; poolLowHandler = null; },
     onCrypt: (h) => { cryptHandler = h; },
     answerCrypt: (r) => { world.cryptReplies.push(r); },
-    serveData: (t) => { world.dataTable = t; },
+    serveData: (t, lowWater) => { world.dataTable = t; world.lowWater = lowWater; },
+    onPoolLow: (h) => { poolLowHandler = h; },
     servedInAddon: 0,
   };
   const mounter: Mounter = {

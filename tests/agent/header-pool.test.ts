@@ -1,5 +1,6 @@
-// Headers made ahead: after a NEW_HEADER the handler has the addon fill the
-// pool of its guard point and policy, when every path gets the same key,
+// Headers made ahead: after a NEW_HEADER, or when the channel says the pool
+// runs low, the handler has the addon fill the pool of a guard point and
+// policy, when every path gets the same key,
 // with headers under the key's latest version (the addon's own side is in
 // tests/kernel/data-path-native.test.ts).
 import { mkdtempSync } from 'node:fs';
@@ -40,11 +41,13 @@ interface PoolWorld {
   cache: CipherCache;
   epoch: { value: number };
   handle: (r: CryptRequest) => Promise<void>;
+  /** What the channel's onPoolLow calls. */
+  refill: (guardPoint: string, policyName: string) => void;
   /** Resolves once the refill scheduled by the last request has run. */
   refilled: () => Promise<void>;
 }
 
-async function poolWorld(engine: DecisionEngine, options: { full?: boolean; onGetKey?: () => void; onMake?: () => void } = {}): Promise<PoolWorld> {
+async function poolWorld(engine: DecisionEngine, options: { full?: boolean; pooled?: number; onGetKey?: () => void; onMake?: () => void } = {}): Promise<PoolWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'tk-pool-'));
   const store = await LocalKeyStore.openOrCreate({ path: join(dir, 'keys') });
   await store.createKey('k1');
@@ -56,10 +59,11 @@ async function poolWorld(engine: DecisionEngine, options: { full?: boolean; onGe
   const world: PoolWorld = {
     made: [], latest: (await store.getKey('k1')).material.toString('hex'), replies: [], cache: new CipherCache(64), epoch: { value: 1 },
     handle: (r) => handler(r),
+    refill: (guardPoint, policyName) => handler.refill(guardPoint, policyName),
     refilled: () => new Promise((resolve) => setImmediate(() => setTimeout(resolve, 50))),
   };
   const pool: HeaderPool = {
-    pooled: () => (options.full ? HEADER_POOL_BATCH : 0),
+    pooled: () => options.pooled ?? (options.full ? HEADER_POOL_BATCH : 0),
     makeHeaders: (gp, policy, name, version, material, count) => {
       world.made.push({ gp, policy, name, version, material: material.toString('hex'), count, buffer: material });
       options.onMake?.();
@@ -134,4 +138,32 @@ test('a failed NEW_HEADER makes nothing ahead', async () => {
   await world.handle(newHeader());
   await world.refilled();
   expect([world.replies[0].reason, world.made.length]).toEqual(['KEY_MISSING', 0]);
+});
+
+describe('told by the channel that a pool runs low', () => {
+  test('the pool is stocked up to a batch, under the latest version, with no request reaching the agent', async () => {
+    const world = await poolWorld(engineWith([keyRule(null, 'k1')]), { pooled: 20 });
+    world.refill(GUARD_POINT, 'p');
+    await world.refilled();
+    expect(world.made.map((m) => [m.gp, m.policy, m.name, m.version, m.count])).toEqual([
+      [GUARD_POINT, 'p', 'k1', 2, 16], [GUARD_POINT, 'p', 'k1', 2, 16], [GUARD_POINT, 'p', 'k1', 2, HEADER_POOL_BATCH - 20 - 32],
+    ]);
+    expect(world.replies).toEqual([]);
+  });
+
+  test('told again while the pool is being stocked: one batch', async () => {
+    const world = await poolWorld(engineWith([keyRule(null, 'k1')]), { pooled: 0 });
+    world.refill(GUARD_POINT, 'p');
+    world.refill(GUARD_POINT, 'p');
+    await world.handle(newHeader());
+    await world.refilled();
+    expect(world.made.reduce((n, m) => n + m.count, 0)).toBe(HEADER_POOL_BATCH);
+  });
+
+  test('the key depends on the path (pools were stocked under an older policy): nothing is made', async () => {
+    const world = await poolWorld(engineWith([keyRule('db', 'k1'), keyRule(null, 'k1')]), { pooled: 3 });
+    world.refill(GUARD_POINT, 'p');
+    await world.refilled();
+    expect(world.made).toHaveLength(0);
+  });
 });

@@ -1,6 +1,7 @@
 import { isTakakryptError } from '../../src/errors';
 import { KernelChannel } from '../../src/kernel/channel';
 import type { PolicyQuery } from '../../src/kernel/types';
+import { memoryLogger } from '../agent/fakes';
 import { FakeKernel, flush, nativeError } from './fake-addon';
 
 const deny = (requestId: number) => ['reply', { requestId, verdict: 0, flags: 0, cacheTtlMs: 0 }];
@@ -169,5 +170,35 @@ describe('queries', () => {
     kernel.onEvent?.(fault);
     await flush();
     expect([faults, kernel.sent]).toEqual([[fault], []]);
+  });
+});
+
+describe('pools of ready-made headers', () => {
+  test('serveData hands the table and the low-water mark on; without a mark, 0 (never told)', () => {
+    const { kernel, channel } = open();
+    channel.serveData(null);
+    expect(kernel.lowWater).toBe(0);
+    channel.serveData(null, 32);
+    expect(kernel.lowWater).toBe(32);
+  });
+
+  test('a pool running low reaches the onPoolLow handler with its guard point, policy and count', () => {
+    const { kernel, channel } = open();
+    const told: Array<[string, string, number]> = [];
+    kernel.onPoolLow?.('/gp', 'p', 3);
+    channel.onPoolLow((guardPoint, policyName, pooled) => told.push([guardPoint, policyName, pooled]));
+    kernel.onPoolLow?.('/gp', 'p', 12);
+    expect(told).toEqual([['/gp', 'p', 12]]);
+  });
+
+  test('a handler that throws is logged; the receive side goes on', () => {
+    const { logger, lines } = memoryLogger();
+    const kernel = new FakeKernel();
+    const channel = KernelChannel.open({ addon: kernel.addon(), logger });
+    channel.onPoolLow(() => { throw new Error('boom'); });
+    expect(() => kernel.onPoolLow?.('/gp', 'p', 1)).not.toThrow();
+    expect(lines().filter((l) => l.message === 'pool-low handler threw')).toEqual([
+      expect.objectContaining({ guardPoint: '/gp', error: 'boom' }),
+    ]);
   });
 });

@@ -20,9 +20,11 @@ export class FakeKernel {
   onRequest: ((r: NativeRequest) => void) | null = null;
   onEvent: ((f: NativeFault) => void) | null = null;
   onCrypt: ((r: NativeCryptRequest) => void) | null = null;
+  onPoolLow: ((guardPoint: string, policyName: string, pooled: number) => void) | null = null;
   closed = false;
-  /** The table the agent handed to serveData, if any. */
+  /** The table the agent handed to serveData, if any, and its low-water mark. */
   dataTable: NativeCipherTable | null = null;
+  lowWater: number | undefined = undefined;
 
   /** An addon whose Channel talks to this fake kernel. */
   addon(): NativeAddon {
@@ -34,11 +36,17 @@ export class FakeKernel {
       portId = 4242;
       droppedForeign = 0;
       servedInAddon = 0;
-      constructor(onRequest: (r: NativeRequest) => void, onEvent: (f: NativeFault) => void, onCrypt?: (r: NativeCryptRequest) => void) {
+      constructor(
+        onRequest: (r: NativeRequest) => void,
+        onEvent: (f: NativeFault) => void,
+        onCrypt?: (r: NativeCryptRequest) => void,
+        onPoolLow?: (guardPoint: string, policyName: string, pooled: number) => void,
+      ) {
         if (kernel.openError) throw kernel.openError;
         kernel.onRequest = onRequest;
         kernel.onEvent = onEvent;
         kernel.onCrypt = onCrypt ?? null;
+        kernel.onPoolLow = onPoolLow ?? null;
       }
       get closed(): boolean {
         return kernel.closed;
@@ -54,8 +62,9 @@ export class FakeKernel {
       };
       ref = () => undefined;
       unref = () => undefined;
-      serveData = (table: NativeCipherTable | null) => {
+      serveData = (table: NativeCipherTable | null, lowWater?: number) => {
         kernel.dataTable = table;
+        kernel.lowWater = lowWater;
       };
     }
     return { ...real, Channel };

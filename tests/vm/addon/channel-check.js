@@ -56,7 +56,28 @@ async function forge(port, family) {
   return `${r.stdout || ''}${r.stderr || ''}`.trim();
 }
 
+// Argument checks of the native channel itself (the wrapper passes only
+// what these accept).
+function nativeArguments() {
+  const addon = require(join(process.env.TK_REPO, 'dist/kernel/native.js')).loadAddon();
+  const thrown = (f) => { try { f(); return 'no error'; } catch (e) { return e.message; } };
+  const noop = () => undefined;
+  check('a fourth constructor argument that is not a function',
+    'expected (onRequest: function, onEvent: function, onCrypt?: function, onPoolLow?: function)',
+    thrown(() => new addon.Channel(noop, noop, noop, 5)));
+  const raw = new addon.Channel(noop, noop, noop, noop);
+  const table = new addon.CipherTable(16);
+  for (const bad of [-1, 257, 1.5, '8', Number.NaN]) {
+    check(`serveData low-water mark ${String(bad)}`, 'expected serveData(table: CipherTable | null, lowWater?: integer 0..256)',
+      thrown(() => raw.serveData(table, bad)));
+  }
+  check('serveData with a low-water mark', 'no error', thrown(() => raw.serveData(table, 32)));
+  check('serveData(null) stops it', 'no error', thrown(() => raw.serveData(null)));
+  raw.close();
+}
+
 async function agent(gp) {
+  nativeArguments();
   const channel = kernel.KernelChannel.open();
   await channel.register();
   await channel.setGeneration(1n, 0);
