@@ -80,8 +80,10 @@ Channel::Channel(const Napi::CallbackInfo& info)
   on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
   if (info.Length() > 2 && info[2].IsFunction())
     on_crypt_ = Napi::Persistent(info[2].As<Napi::Function>());
-  if (info.Length() > 3 && info[3].IsFunction())
+  if (info.Length() > 3 && info[3].IsFunction()) {
     on_pool_low_ = Napi::Persistent(info[3].As<Napi::Function>());
+    tell_pool_low_ = true;
+  }
   if (!Open(env)) return;
   tsfn_ = Tsfn::New(env, info[0].As<Napi::Function>(), "takakrypt-netlink",
                     0, 1, this);
@@ -485,7 +487,8 @@ Served Channel::ServeInAddon(const CryptView& view, std::string* failure) {
   } else {
     served_in_addon_++;
   }
-  if (view.fixed.op == TAKAKRYPT_CRYPT_NEW_HEADER && low_water > 0)
+  if (view.fixed.op == TAKAKRYPT_CRYPT_NEW_HEADER && low_water > 0 &&
+      tell_pool_low_)
     TellIfPoolLow(view, table.get(), low_water);
   return Served::kYes;
 }

@@ -120,6 +120,8 @@ class Channel : public Napi::ObjectWrap<Channel> {
   Napi::FunctionReference on_event_;
   Napi::FunctionReference on_crypt_;
   Napi::FunctionReference on_pool_low_;
+  // Set before the receive thread starts: an onPoolLow was given.
+  bool tell_pool_low_ = false;
   // Messages not from the kernel (port 0), dropped unread.
   std::atomic<uint32_t> dropped_{0};
   // The table the receive thread answers data requests from, if any.

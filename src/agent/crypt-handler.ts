@@ -42,14 +42,17 @@ export interface HeaderPool {
 }
 
 /**
- * Headers made ahead for a guard point whose key rules give every new file
- * the same key: the addon answers that many NEW_HEADERs without the agent,
- * and the one after finds the pool empty and comes here to refill it.
+ * Headers kept ready for a guard point whose key rules give every new file
+ * the same key: the addon answers NEW_HEADERs from them without the agent,
+ * and the pool is stocked up to this many again when it runs low.
  */
 export const HEADER_POOL_BATCH = 64;
 
 /** Headers the addon makes in one call while refilling a pool. */
 const REFILL_CHUNK = 16;
+
+/** Chunks one refill makes at most, however fast new files take headers meanwhile. */
+const REFILL_MAX_CHUNKS = (2 * HEADER_POOL_BATCH) / REFILL_CHUNK;
 
 /** Runs of at least this many bytes (8 data units) are transformed on a libuv pool thread. */
 export const POOL_MIN_BYTES = 8 * 4096;
@@ -62,14 +65,14 @@ export const POOL_MIN_BYTES = 8 * 4096;
 export const HEADER_POOL_LOW_WATER = HEADER_POOL_BATCH / 2;
 
 /** The function given to KernelChannel.onCrypt, and what the channel's onPoolLow calls. */
-export interface CryptHandler {
+export interface CryptRequestHandler {
   (request: CryptRequest): Promise<void>;
   /** Stock the pool of `guardPoint` and `policyName` again, unless that is under way. */
   refill(guardPoint: string, policyName: string): void;
 }
 
 /** Build the handler given to KernelChannel.onCrypt. */
-export function createCryptHandler(deps: CryptHandlerDeps): CryptHandler {
+export function createCryptHandler(deps: CryptHandlerDeps): CryptRequestHandler {
   const refilling = new Set<string>();
   const handler = async (request: CryptRequest): Promise<void> => {
     let reply: CryptReply;
@@ -184,8 +187,7 @@ function scheduleRefill(guardPoint: string, policyName: string, deps: CryptHandl
 async function refill(guardPoint: string, policyName: string, deps: CryptHandlerDeps, pool: HeaderPool): Promise<void> {
   const choice = deps.snapshot().engine.pathFreeKey?.(guardPoint, policyName) ?? null;
   const epoch = deps.epoch?.() ?? 0;
-  const want = HEADER_POOL_BATCH - pool.pooled(guardPoint, policyName);
-  if (choice === null || choice.keyName === null || want <= 0) return;
+  if (choice === null || choice.keyName === null || pool.pooled(guardPoint, policyName) >= HEADER_POOL_BATCH) return;
   let key: KeyMaterial;
   try {
     key = await fetchKey(deps, choice.keyName);
@@ -197,12 +199,15 @@ async function refill(guardPoint: string, policyName: string, deps: CryptHandler
     // The addon makes them, at a fraction of the agent's CPU per header,
     // and its table keeps their keys for the files' ENCRYPTs
     // (docs/AGENT.md). A few at a time: the first reach the pool at once,
-    // and requests waiting for this thread go between the chunks.
-    for (let made = 0; made < want; made += REFILL_CHUNK) {
+    // and requests waiting for this thread go between the chunks. What is
+    // missing is counted again before each chunk: new files take headers
+    // meanwhile, and a pool-low report during the refill is not acted on.
+    for (let chunk = 0; chunk < REFILL_MAX_CHUNKS; chunk++) {
       if ((deps.epoch?.() ?? 0) !== epoch) return;
-      const count = Math.min(REFILL_CHUNK, want - made);
+      const count = Math.min(REFILL_CHUNK, HEADER_POOL_BATCH - pool.pooled(guardPoint, policyName));
+      if (count <= 0) return;
       if (pool.makeHeaders(guardPoint, policyName, key.name, key.version, key.material, count) < count) {
-        if (made === 0) deps.logger.warn('headers for new files not made ahead', { guardPoint, policy: choice.policy, error: `the addon made fewer than ${count} under key ${key.name} version ${key.version}` });
+        if (chunk === 0) deps.logger.warn('headers for new files not made ahead', { guardPoint, policy: choice.policy, error: `the addon made fewer than ${count} under key ${key.name} version ${key.version}` });
         return;
       }
       await new Promise((resolve) => setImmediate(resolve));

@@ -147,7 +147,10 @@ export class Agent {
         procRoot: this.deps.procRoot,
       });
       channel.onCrypt((request) => void crypt(request));
-      channel.onPoolLow?.((guardPoint, policyName) => crypt.refill(guardPoint, policyName));
+      channel.onPoolLow?.((guardPoint, policyName, pooled) => {
+        if (this.log.isLevelEnabled('debug')) this.log.debug('header pool low', { guardPoint, policy: policyName, pooled });
+        crypt.refill(guardPoint, policyName);
+      });
       if (this.dataPath.table !== null) channel.serveData?.(this.dataPath.table, HEADER_POOL_LOW_WATER);
     }
     await this.sendGeneration();

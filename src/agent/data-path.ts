@@ -10,7 +10,7 @@ import type { CryptReply } from '../kernel/types';
 import type { KeyMaterial, KeyProvider } from '../keys/provider';
 import type { Logger } from '../log/logger';
 import { CipherCache, DEFAULT_CIPHER_CACHE_SIZE, type CipherMirror } from './cipher-cache';
-import { createCryptHandler, type CryptHandler } from './crypt-handler';
+import { createCryptHandler, type CryptRequestHandler } from './crypt-handler';
 import type { Mounter } from './guard-points';
 import type { AuditSink, HandlerSnapshot } from './handler';
 import { requiredKeys } from './keys-check';
@@ -51,7 +51,7 @@ export class DataPath {
     answer: (reply: CryptReply) => void | Promise<void>;
     audit: AuditSink;
     procRoot: string;
-  }): CryptHandler {
+  }): CryptRequestHandler {
     const table = this.table;
     return createCryptHandler({
       ...deps, keys: () => this.keys, cache: this.cache, logger: this.log,

@@ -194,7 +194,7 @@ export class KernelChannel {
     try {
       this.poolLowHandler?.(guardPoint, policyName, pooled);
     } catch (err) {
-      this.log.warn('pool-low handler threw', { guardPoint, error: (err as Error).message });
+      this.log.warn('pool-low handler threw', { guardPoint, policy: policyName, error: err instanceof Error ? err.message : String(err) });
     }
   }
 

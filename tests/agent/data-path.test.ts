@@ -277,6 +277,7 @@ test('a pool the channel reports low is stocked again without a NEW_HEADER reach
   world.crypt(newHeader(1));
   await settle();
   await new Promise((r) => setTimeout(r, 200));
+  expect(table.pooled(gp1, 'p1')).toBe(HEADER_POOL_BATCH);
   // Three NEW_HEADERs answered from the pool, as the channel would: each takes one header and its spares.
   for (let i = 0; i < 3; i++) expect(codec.serveCryptMessage(table, request).served).toBe('yes');
   const left = table.pooled(gp1, 'p1');
@@ -284,6 +285,7 @@ test('a pool the channel reports low is stocked again without a NEW_HEADER reach
   world.poolLow(gp1, 'p1', left);
   await settle();
   await new Promise((r) => setTimeout(r, 200));
+  // Stocked again; the agent answered only the first NEW_HEADER itself.
   expect([table.pooled(gp1, 'p1'), world.cryptReplies.length]).toEqual([HEADER_POOL_BATCH, 1]);
   await agent.stop(false);
 });

@@ -40,6 +40,8 @@ interface PoolWorld {
   replies: CryptReply[];
   cache: CipherCache;
   epoch: { value: number };
+  /** Headers new files took from the pool (the test moves it). */
+  taken: { value: number };
   handle: (r: CryptRequest) => Promise<void>;
   /** What the channel's onPoolLow calls. */
   refill: (guardPoint: string, policyName: string) => void;
@@ -57,13 +59,14 @@ async function poolWorld(engine: DecisionEngine, options: { full?: boolean; pool
     list: () => store.list(),
   };
   const world: PoolWorld = {
-    made: [], latest: (await store.getKey('k1')).material.toString('hex'), replies: [], cache: new CipherCache(64), epoch: { value: 1 },
+    made: [], latest: (await store.getKey('k1')).material.toString('hex'), replies: [], cache: new CipherCache(64), epoch: { value: 1 }, taken: { value: 0 },
     handle: (r) => handler(r),
     refill: (guardPoint, policyName) => handler.refill(guardPoint, policyName),
     refilled: () => new Promise((resolve) => setImmediate(() => setTimeout(resolve, 50))),
   };
   const pool: HeaderPool = {
-    pooled: () => options.pooled ?? (options.full ? HEADER_POOL_BATCH : 0),
+    // What the pool held, plus what was made since, minus what new files took.
+    pooled: () => (options.full ? HEADER_POOL_BATCH : (options.pooled ?? 0) + world.made.reduce((n, m) => n + m.count, 0) - world.taken.value),
     makeHeaders: (gp, policy, name, version, material, count) => {
       world.made.push({ gp, policy, name, version, material: material.toString('hex'), count, buffer: material });
       options.onMake?.();
@@ -151,16 +154,33 @@ describe('told by the channel that a pool runs low', () => {
     expect(world.replies).toEqual([]);
   });
 
-  test('told again while the pool is being stocked: one batch', async () => {
-    const world = await poolWorld(engineWith([keyRule(null, 'k1')]), { pooled: 0 });
+  test('told again while the pool is being stocked: one refill (one key fetch)', async () => {
+    let fetches = 0;
+    const world = await poolWorld(engineWith([keyRule(null, 'k1')]), { pooled: 0, onGetKey: () => { fetches += 1; } });
     world.refill(GUARD_POINT, 'p');
     world.refill(GUARD_POINT, 'p');
-    await world.handle(newHeader());
     await world.refilled();
-    expect(world.made.reduce((n, m) => n + m.count, 0)).toBe(HEADER_POOL_BATCH);
+    world.refill(GUARD_POINT, 'p');
+    await world.refilled();
+    // The third report found the pool full: no fetch for it either.
+    expect([fetches, world.made.map((m) => m.count)]).toEqual([1, [16, 16, 16, 16]]);
   });
 
-  test('the key depends on the path (pools were stocked under an older policy): nothing is made', async () => {
+  test('headers taken while the pool is stocked are made up for, within a bound', async () => {
+    let world: PoolWorld | undefined;
+    // 10 headers go to new files while the first chunk is made: 44 missing, then 10 more.
+    world = await poolWorld(engineWith([keyRule(null, 'k1')]), { pooled: 20, onMake: () => { if (world && world.made.length === 1) world.taken.value += 10; } });
+    world.refill(GUARD_POINT, 'p');
+    await world.refilled();
+    expect(world.made.map((m) => m.count)).toEqual([16, 16, 16, 6]);
+    // Taken as fast as made: the refill stops after twice a batch.
+    world = await poolWorld(engineWith([keyRule(null, 'k1')]), { pooled: 20, onMake: () => { if (world) world.taken.value += 16; } });
+    world.refill(GUARD_POINT, 'p');
+    await world.refilled();
+    expect(world.made.reduce((n, m) => n + m.count, 0)).toBe(2 * HEADER_POOL_BATCH);
+  });
+
+  test('the key depends on the path: nothing is made', async () => {
     const world = await poolWorld(engineWith([keyRule('db', 'k1'), keyRule(null, 'k1')]), { pooled: 3 });
     world.refill(GUARD_POINT, 'p');
     await world.refilled();
