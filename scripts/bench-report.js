@@ -118,6 +118,14 @@ function markdown(doc) {
     `kernel ${doc.kernel}${doc.cpu ? `, ${doc.cpu}` : ''}; all set-ups on one ext4 filesystem ` +
     `(\`-O encrypt\`) on a virtio disk with cache=unsafe. Medians of ${doc.repetitions} ` +
     `interleaved repetition(s); guest arguments: \`${doc.args || 'defaults'}\`.`, '');
+  if (doc.guest_avx2 === 'keep') {
+    out.push('The guest\'s programs used their AVX2 string routines (`--guest-avx2`): under this ' +
+      'emulator that slows the AES-NI work of every set-up that follows them in userspace ' +
+      '(see docs/BENCHMARKS.md).', '');
+  } else if (doc.guest_avx2 === 'avoid') {
+    out.push('The guest\'s programs, of every set-up alike, were told not to use AVX2 string routines ' +
+      '(glibc and Go tunables; see docs/BENCHMARKS.md).', '');
+  }
   out.push('Ratio = set-up ÷ plain ext4. For MB/s, IOPS and tps higher is better (a ratio above 1 is ' +
     'faster than plain); for s lower is better (a ratio above 1 is slower). Emulated AES is about ' +
     '100× slower than on the host: compare ratios within this run only, never absolute figures ' +
@@ -192,6 +200,7 @@ function main(dir) {
     kernel,
     cpu: cpuLine.replace(/^model name\s*:\s*/, ''),
     args: meta.args || '',
+    guest_avx2: meta.guest_avx2 || null,
     repetitions: Math.max(...rows.map((r) => r.rep)),
     guest_run: meta.run || null,
     setup_status: readOr(path.join(dir, 'setups.txt'), '').split('\n').filter(Boolean)

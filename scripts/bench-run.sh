@@ -6,8 +6,10 @@
 #
 # usage: scripts/bench-run.sh [--quick] [--reps N] [--dd-count N]
 #            [--fio-seconds N] [--db-seconds N] [--db-rows N] [--tree-files N]
-#            [--setups LIST] [--step-timeout S] [--no-micro]
+#            [--setups LIST] [--step-timeout S] [--no-micro] [--guest-avx2]
 # --quick: one repetition with small sizes, for trying changes out.
+# --guest-avx2: let the guest's programs use AVX2 string routines (see
+# tests/vm/vm-run.sh; off by default for every set-up alike).
 # Needs the module, the addon and dist/ built (make all).
 set -euo pipefail
 
@@ -17,11 +19,12 @@ cd "$repo"
 out=$repo/build/bench
 inputs=$out/inputs
 
-guest_args=() micro=1 db_rows=10000 tree_files=3000
+guest_args=() micro=1 db_rows=10000 tree_files=3000 vm_args=() guest_avx2=avoid
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) guest_args+=(--reps 1 --dd-count 200 --fio-seconds 3 --db-seconds 5); shift ;;
 	--no-micro) micro=0; shift ;;
+	--guest-avx2) vm_args+=(--guest-avx2); guest_avx2=keep; shift ;;
 	--reps | --dd-count | --fio-seconds | --db-seconds | --db-rows)
 		[[ ${2:-} =~ ^[0-9]+$ ]] || { echo "bench: $1 expects a number, got '${2:-}'" >&2; exit 2; }
 		guest_args+=("$1" "$2")
@@ -31,7 +34,7 @@ while [ $# -gt 0 ]; do
 	--tree-files)
 		[[ ${2:-} =~ ^[0-9]+$ ]] || { echo "bench: $1 expects a number, got '${2:-}'" >&2; exit 2; }
 		tree_files=$2; shift 2 ;;
-	*) sed -n '7,11p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+	*) sed -n '7,13p' "$0" | sed 's/^# //' >&2; exit 2 ;;
 	esac
 done
 for f in kernel/takakrypt.ko dist/cli/main.js; do
@@ -53,7 +56,7 @@ dir_file=$(mktemp)
 trap 'rm -f "$dir_file"' EXIT
 rc=0
 tests/vm/vm-run.sh --name bench-peers --quiet --timeout 10800 --mem 2048 --disk-mb 4096 \
-	--run-dir-file "$dir_file" -- tests/bench/guest.sh --inputs "$inputs" "${guest_args[@]}" || rc=$?
+	"${vm_args[@]}" --run-dir-file "$dir_file" -- tests/bench/guest.sh --inputs "$inputs" "${guest_args[@]}" || rc=$?
 run_dir=$(cat "$dir_file")
 if [ ! -s "$run_dir/rows.tsv" ]; then
 	echo "bench: the guest produced no figures (status $rc); its output:" >&2
@@ -63,8 +66,8 @@ fi
 for f in rows.tsv failures.txt setups.txt kernel.txt output.log dmesg.txt; do
 	cp "$run_dir/$f" "$out/$f" 2>/dev/null || : >"$out/$f"
 done
-printf 'run=%s\nguest_status=%s\ndate=%s\nargs=%s\n' "${run_dir#"$repo"/}" "$rc" \
-	"$(date -u +%Y-%m-%dT%H:%MZ)" "${guest_args[*]:-} --tree-files $tree_files" >"$out/meta.txt"
+printf 'run=%s\nguest_status=%s\ndate=%s\nargs=%s\nguest_avx2=%s\n' "${run_dir#"$repo"/}" "$rc" \
+	"$(date -u +%Y-%m-%dT%H:%MZ)" "${guest_args[*]:-} --tree-files $tree_files" "$guest_avx2" >"$out/meta.txt"
 node scripts/bench-report.js "$out"
 gnuplot -e "datafile='$out/chart.dat'; outfile='$out/results.png'" scripts/bench-chart.gp
 cat "$out/results.md"

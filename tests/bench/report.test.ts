@@ -89,6 +89,21 @@ describe('bench-report medians and ratios', () => {
   });
 });
 
+describe('bench-report on the guest\'s AVX2 setting', () => {
+  test.each([
+    ['avoid', 'were told not to use AVX2 string routines'],
+    ['keep', 'used their AVX2 string routines (`--guest-avx2`)'],
+  ])('meta.txt guest_avx2=%s is stated in the Markdown', (value, line) => {
+    const { md } = runReport(ROWS, { 'meta.txt': `date=2026-12-06T08:00Z\nguest_avx2=${value}\n` });
+    expect(md).toContain(line);
+  });
+
+  test('without the setting (older runs) the Markdown states none', () => {
+    const { md } = runReport(ROWS);
+    expect(md).not.toMatch(/AVX2/);
+  });
+});
+
 describe('bench-report outputs', () => {
   const { md, chart } = runReport(ROWS, {
     'setups.txt': 'plain\tready\t/x\ntakakrypt\tready\t/y\ngocryptfs\tfailed\t-\n',

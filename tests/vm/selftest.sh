@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the VM harness itself (run by hand after changing tests/vm/lib or
-# run-all.sh; it boots three guests): runs the fixture areas of
+# run-all.sh; it boots four guests): runs the fixture areas of
 # tests/vm/fixtures/harness/ and compares each test's verdict with the one
 # it was written to get.
 set -euo pipefail
@@ -24,9 +24,10 @@ expected=(
 	"FAIL $fixtures/one/d-oopses.sh (guest died or timed out during this test;"
 	"FAIL $fixtures/one/e-hangs.sh (timed out after 5 s;"
 	"PASS $fixtures/two/f-not-executable.sh"
+	"PASS $fixtures/two/g-guest-env.sh"
 	"---- $fixtures/one/b-sees-clean-guest.sh: last lines of its output"
 	"---- $fixtures/one/c-warns.sh: the kernel's first report"
-	"2 passed, 4 failed"
+	"3 passed, 4 failed"
 )
 bad=0
 for line in "${expected[@]}"; do
@@ -38,4 +39,13 @@ for line in "${expected[@]}"; do
 	fi
 done
 [ "$bad" = 0 ] || { tail -n 20 "$log"; exit 1; }
+# --guest-avx2 leaves the guest's programs their AVX2 routines.
+if "$here/vm-run.sh" --quiet --disk-mb 0 --guest-avx2 -- /bin/bash -c \
+	'[ -z "${GLIBC_TUNABLES:-}" ] && [ -z "${GODEBUG:-}" ]' >"$log" 2>&1; then
+	echo "selftest: ok: --guest-avx2 sets no tunables"
+else
+	echo "selftest: FAIL: expected no GLIBC_TUNABLES or GODEBUG with --guest-avx2"
+	tail -n 20 "$log"
+	exit 1
+fi
 echo "selftest: the harness behaves"

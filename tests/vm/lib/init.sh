@@ -27,6 +27,10 @@ mount -t 9p -o "$p9,cache=none" results /results || die "no results share"
 repo=$(sed -n 1p /results/.tk/settings)
 run_dir=$(sed -n 2p /results/.tk/settings)
 [ -n "$repo" ] && [ -n "$run_dir" ] || die "no settings in results share"
+# Without AVX2 string routines in the guest's programs unless asked for
+# (see vm-run.sh --guest-avx2).
+avx2_env="GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-AVX_Fast_Unaligned_Load GODEBUG=cpu.avx=off,cpu.avx2=off"
+[ "$(sed -n 3p /results/.tk/settings)" != avx2=keep ] || avx2_env=
 
 r=/newroot
 mount -t 9p -o "$p9,ro,cache=loose" hostroot $r || die "no host root share"
@@ -56,7 +60,7 @@ ip link set lo up 2>/dev/null
 
 chroot $r /usr/bin/env -i HOME=/tmp USER=root LOGNAME=root TERM=dumb \
 	LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	TK_REPO="$repo" TK_RESULTS="$run_dir" TK_DISK=/dev/vda \
+	TK_REPO="$repo" TK_RESULTS="$run_dir" TK_DISK=/dev/vda $avx2_env \
 	/bin/bash "$repo/tests/vm/lib/guest-exec.sh" </dev/null >/dev/console 2>&1
 echo $? >/results/status
 dmesg >/results/dmesg.txt
