@@ -119,12 +119,13 @@ function markdown(doc) {
     `(\`-O encrypt\`) on a virtio disk with cache=unsafe. Medians of ${doc.repetitions} ` +
     `interleaved repetition(s); guest arguments: \`${doc.args || 'defaults'}\`.`, '');
   if (doc.guest_avx2 === 'keep') {
-    out.push('The guest\'s programs used their AVX2 string routines (`--guest-avx2`): under this ' +
-      'emulator that slows the AES-NI work of every set-up that follows them in userspace ' +
+    out.push('The guest\'s programs used their AVX2 routines (`--guest-avx2`): under this emulator ' +
+      'that slowed the AES-NI work done in user space (Takakrypt\'s agent, gocryptfs) ' +
       '(see docs/BENCHMARKS.md).', '');
   } else if (doc.guest_avx2 === 'avoid') {
-    out.push('The guest\'s programs, of every set-up alike, were told not to use AVX2 string routines ' +
-      '(glibc and Go tunables; see docs/BENCHMARKS.md).', '');
+    out.push('The guest\'s programs, of every set-up alike, were told not to use AVX2 routines ' +
+      '(glibc and Go tunables), which under this emulator slow the AES-NI work done in user space ' +
+      '(Takakrypt\'s agent, gocryptfs); see docs/BENCHMARKS.md.', '');
   }
   out.push('Ratio = set-up ÷ plain ext4. For MB/s, IOPS and tps higher is better (a ratio above 1 is ' +
     'faster than plain); for s lower is better (a ratio above 1 is slower). Emulated AES is about ' +

@@ -8,7 +8,7 @@
 #            [--fio-seconds N] [--db-seconds N] [--db-rows N] [--tree-files N]
 #            [--setups LIST] [--step-timeout S] [--no-micro] [--guest-avx2]
 # --quick: one repetition with small sizes, for trying changes out.
-# --guest-avx2: let the guest's programs use AVX2 string routines (see
+# --guest-avx2: let the guest's programs use their AVX2 routines (see
 # tests/vm/vm-run.sh; off by default for every set-up alike).
 # Needs the module, the addon and dist/ built (make all).
 set -euo pipefail

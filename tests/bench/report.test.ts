@@ -91,8 +91,8 @@ describe('bench-report medians and ratios', () => {
 
 describe('bench-report on the guest\'s AVX2 setting', () => {
   test.each([
-    ['avoid', 'were told not to use AVX2 string routines'],
-    ['keep', 'used their AVX2 string routines (`--guest-avx2`)'],
+    ['avoid', 'were told not to use AVX2 routines'],
+    ['keep', 'used their AVX2 routines (`--guest-avx2`)'],
   ])('meta.txt guest_avx2=%s is stated in the Markdown', (value, line) => {
     const { md } = runReport(ROWS, { 'meta.txt': `date=2026-12-06T08:00Z\nguest_avx2=${value}\n` });
     expect(md).toContain(line);

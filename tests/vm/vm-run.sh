@@ -16,13 +16,12 @@
 # command at all. --run-dir-file F writes the results directory's path
 # to F before booting (for run-all.sh).
 #
-# Guest programs are told not to use 256-bit AVX2 string and memory
-# routines (glibc and Go tunables) unless --guest-avx2 is given: the
-# emulator runs them as host AVX code without the guest's vzeroupper, so
-# every SSE instruction the emulator's own helpers execute afterwards
-# (AES-NI among them) pays the host's AVX-SSE transition penalty; a 4 KiB
-# AES-XTS call measured 7x slower in a guest after glibc's AVX2 memcpy.
-# The setting applies to every process in the guest alike.
+# Guest programs are told not to use glibc's 256-bit AVX2 routines nor
+# Go's AVX (GLIBC_TUNABLES, GODEBUG) unless --guest-avx2 is given: after
+# them, a 4 KiB AES-XTS call through OpenSSL measured about 7x slower in
+# a guest, an emulator cost (probably the host's AVX-SSE transition
+# penalty in the emulator's SSE helpers; see docs/BENCHMARKS.md). The
+# setting applies to every process in the guest alike.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -27,8 +27,8 @@ mount -t 9p -o "$p9,cache=none" results /results || die "no results share"
 repo=$(sed -n 1p /results/.tk/settings)
 run_dir=$(sed -n 2p /results/.tk/settings)
 [ -n "$repo" ] && [ -n "$run_dir" ] || die "no settings in results share"
-# Without AVX2 string routines in the guest's programs unless asked for
-# (see vm-run.sh --guest-avx2).
+# Without glibc's AVX2 routines and Go's AVX in the guest's programs
+# unless asked for (see vm-run.sh --guest-avx2).
 avx2_env="GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-AVX_Fast_Unaligned_Load GODEBUG=cpu.avx=off,cpu.avx2=off"
 [ "$(sed -n 3p /results/.tk/settings)" != avx2=keep ] || avx2_env=
 
