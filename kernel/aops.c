@@ -382,8 +382,8 @@ static void tk_wb_work(struct work_struct *work)
 	current->flags |= PF_LOCAL_THROTTLE;
 	ret = takakrypt_crypt_end(&j->job);
 	if (!ret) {
-		n = takakrypt_lower_write(j->inode, j->buf, len,
-					  tk_lower_pos(j->pages[0]->index));
+		n = takakrypt_lower_write_run(j->inode, j->buf, len,
+					      tk_lower_pos(j->pages[0]->index));
 		if (n != len)
 			ret = n < 0 ? n : -EIO;
 	}

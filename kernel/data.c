@@ -28,6 +28,8 @@
 #include <linux/cred.h>
 #include <linux/falloc.h>
 #include <linux/string.h>
+#include <linux/uio.h>
+#include <linux/bvec.h>
 
 #include <takakrypt.h>
 
@@ -81,6 +83,91 @@ ssize_t takakrypt_lower_write(struct inode *inode, const void *buf,
 	ret = kernel_write(lower, buf, len, &pos);
 	revert_creds(old);
 	return ret;
+}
+
+/*
+ * Runs shorter than this go through the lower page cache: a direct write
+ * waits for the disk, and many small ones (random writes, small files)
+ * are cheaper gathered by the lower filesystem's own writeback.
+ */
+#define TK_DIRECT_MIN_BYTES	(8 * PAGE_SIZE)
+
+/*
+ * Writes @len bytes at @pos of the lower file straight to its disk, past
+ * its page cache, when that can be done: a run of at least
+ * TK_DIRECT_MIN_BYTES, of whole lower blocks, from a page-aligned kernel
+ * buffer (one kmalloc'ed run buffer: physically contiguous) to a file
+ * that takes O_DIRECT. Writeback then copies each byte once less and
+ * leaves the lower file no dirty pages to write back again at the next
+ * fsync. Return: bytes written, or -ENOTBLK when the write must go
+ * through the page cache instead.
+ */
+static ssize_t tk_lower_write_direct(struct file *lower, const void *buf,
+				     size_t len, loff_t pos)
+{
+	struct bio_vec bv[TAKAKRYPT_MAX_RUN_UNITS];
+	unsigned int blocksize = i_blocksize(file_inode(lower));
+	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	if (!(lower->f_mode & FMODE_CAN_ODIRECT) || len < TK_DIRECT_MIN_BYTES ||
+	    n > ARRAY_SIZE(bv) || !PAGE_ALIGNED(buf) ||
+	    is_vmalloc_addr(buf) || !IS_ALIGNED(len, blocksize) ||
+	    !IS_ALIGNED(pos, blocksize))
+		return -ENOTBLK;
+	for (i = 0; i < n; i++) {
+		bv[i].bv_page = virt_to_page(buf + i * PAGE_SIZE);
+		bv[i].bv_offset = 0;
+		bv[i].bv_len = min_t(size_t, len - i * PAGE_SIZE, PAGE_SIZE);
+	}
+	iov_iter_bvec(&iter, WRITE, bv, n, len);
+	init_sync_kiocb(&kiocb, lower);
+	kiocb.ki_pos = pos;
+	kiocb.ki_flags |= IOCB_DIRECT;
+	file_start_write(lower);
+	ret = vfs_iocb_iter_write(lower, &kiocb, &iter);
+	file_end_write(lower);
+	/* A filesystem that cannot do it this time says so before writing. */
+	if (ret == -EINVAL || ret == -EOPNOTSUPP)
+		ret = -ENOTBLK;
+	return ret;
+}
+
+/**
+ * takakrypt_lower_write_run() - write a run of stored units to the lower
+ * file, past its page cache when possible (tk_lower_write_direct()), else
+ * through it.
+ * @inode: upper inode
+ * @buf: the stored units, as the run buffer the request returned them in
+ * @len: bytes
+ * @pos: lower offset
+ *
+ * Return: bytes written or a negative errno.
+ */
+ssize_t takakrypt_lower_write_run(struct inode *inode, const void *buf,
+				  size_t len, loff_t pos)
+{
+	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
+	const struct cred *old;
+	ssize_t ret, done;
+
+	if (!lower || !(lower->f_mode & FMODE_WRITE))
+		return -EIO;
+	old = override_creds(takakrypt_sb(inode->i_sb)->mounter_cred);
+	ret = tk_lower_write_direct(lower, buf, len, pos);
+	revert_creds(old);
+	if (ret == -ENOTBLK)
+		return takakrypt_lower_write(inode, buf, len, pos);
+	if (ret > 0)
+		atomic64_inc(&takakrypt_stats.direct_runs);
+	if (ret < 0 || ret == len)
+		return ret;
+	/* A short direct write: the rest through the page cache. */
+	done = ret;
+	ret = takakrypt_lower_write(inode, buf + done, len - done, pos + done);
+	return ret < 0 ? ret : done + ret;
 }
 
 /**

@@ -43,6 +43,8 @@ ssize_t takakrypt_lower_read(struct inode *inode, void *buf, size_t len,
 			     loff_t pos);
 ssize_t takakrypt_lower_write(struct inode *inode, const void *buf,
 			      size_t len, loff_t pos);
+ssize_t takakrypt_lower_write_run(struct inode *inode, const void *buf,
+				  size_t len, loff_t pos);
 
 struct takakrypt_header *takakrypt_header_get(struct inode *inode);
 void takakrypt_header_put(struct takakrypt_header *h);
