@@ -38,6 +38,7 @@
 #include "inode.h"
 #include "super.h"
 #include "proc.h"
+#include "main.h"
 
 /*
  * I/O on the persistent lower file, as the mounter.
@@ -93,43 +94,55 @@ ssize_t takakrypt_lower_write(struct inode *inode, const void *buf,
 #define TK_DIRECT_MIN_BYTES	(8 * PAGE_SIZE)
 
 /*
- * Writes @len bytes at @pos of the lower file straight to its disk, past
- * its page cache, when that can be done: a run of at least
- * TK_DIRECT_MIN_BYTES, of whole lower blocks, from a page-aligned kernel
- * buffer (one kmalloc'ed run buffer: physically contiguous) to a file
+ * Writes the first bytes of @len at @pos of the lower file straight to its
+ * disk, past its page cache, when that can be done: the whole lower blocks
+ * of a run of at least TK_DIRECT_MIN_BYTES, from a page-aligned buffer in
+ * the kernel's direct map (a run buffer of that size comes from the page
+ * allocator: physically contiguous, so one bio_vec covers it), to a file
  * that takes O_DIRECT. Writeback then copies each byte once less and
  * leaves the lower file no dirty pages to write back again at the next
- * fsync. Return: bytes written, or -ENOTBLK when the write must go
- * through the page cache instead.
+ * sync. A new file's header is still a dirty page of the lower file: it
+ * is written out first, so that no crash can leave the data's blocks and
+ * size on the disk without the header that decrypts them.
+ *
+ * Return: bytes written (a multiple of the lower block size; the caller
+ * writes the rest), or -ENOTBLK when the run must go through the page
+ * cache instead.
  */
 static ssize_t tk_lower_write_direct(struct file *lower, const void *buf,
 				     size_t len, loff_t pos)
 {
-	struct bio_vec bv[TAKAKRYPT_MAX_RUN_UNITS];
 	unsigned int blocksize = i_blocksize(file_inode(lower));
-	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
+	size_t direct = round_down(len, blocksize);
+	struct bio_vec bv;
 	struct iov_iter iter;
 	struct kiocb kiocb;
 	ssize_t ret;
 
-	if (!(lower->f_mode & FMODE_CAN_ODIRECT) || len < TK_DIRECT_MIN_BYTES ||
-	    n > ARRAY_SIZE(bv) || !PAGE_ALIGNED(buf) ||
-	    is_vmalloc_addr(buf) || !IS_ALIGNED(len, blocksize) ||
-	    !IS_ALIGNED(pos, blocksize))
+	if (!READ_ONCE(takakrypt_direct_writes) ||
+	    !(lower->f_mode & FMODE_CAN_ODIRECT) ||
+	    direct < TK_DIRECT_MIN_BYTES || !IS_ALIGNED(pos, blocksize) ||
+	    !PAGE_ALIGNED(buf) || !virt_addr_valid(buf))
 		return -ENOTBLK;
-	for (i = 0; i < n; i++) {
-		bv[i].bv_page = virt_to_page(buf + i * PAGE_SIZE);
-		bv[i].bv_offset = 0;
-		bv[i].bv_len = min_t(size_t, len - i * PAGE_SIZE, PAGE_SIZE);
-	}
-	iov_iter_bvec(&iter, WRITE, bv, n, len);
+	ret = filemap_write_and_wait_range(lower->f_mapping, 0,
+					   TAKAKRYPT_FILE_HEADER_SIZE - 1);
+	if (ret)
+		return ret;
+	bv.bv_page = virt_to_page(buf);
+	bv.bv_offset = 0;
+	bv.bv_len = direct;
+	iov_iter_bvec(&iter, WRITE, &bv, 1, direct);
 	init_sync_kiocb(&kiocb, lower);
 	kiocb.ki_pos = pos;
 	kiocb.ki_flags |= IOCB_DIRECT;
+	/* Linux 6.1's vfs_iocb_iter_write() leaves freeze protection to us. */
 	file_start_write(lower);
 	ret = vfs_iocb_iter_write(lower, &kiocb, &iter);
 	file_end_write(lower);
-	/* A filesystem that cannot do it this time says so before writing. */
+	/*
+	 * Refused (or failed part-way, which the buffered write that follows
+	 * then repeats with the same bytes): the page cache does it.
+	 */
 	if (ret == -EINVAL || ret == -EOPNOTSUPP)
 		ret = -ENOTBLK;
 	return ret;
@@ -137,10 +150,10 @@ static ssize_t tk_lower_write_direct(struct file *lower, const void *buf,
 
 /**
  * takakrypt_lower_write_run() - write a run of stored units to the lower
- * file, past its page cache when possible (tk_lower_write_direct()), else
- * through it.
+ * file: its whole blocks past its page cache when possible
+ * (tk_lower_write_direct()), the rest through it.
  * @inode: upper inode
- * @buf: the stored units, as the run buffer the request returned them in
+ * @buf: the stored units, in the run buffer the request returned them in
  * @len: bytes
  * @pos: lower offset
  *
@@ -164,7 +177,7 @@ ssize_t takakrypt_lower_write_run(struct inode *inode, const void *buf,
 		atomic64_inc(&takakrypt_stats.direct_runs);
 	if (ret < 0 || ret == len)
 		return ret;
-	/* A short direct write: the rest through the page cache. */
+	/* The tail of the run, or what a short direct write left. */
 	done = ret;
 	ret = takakrypt_lower_write(inode, buf + done, len - done, pos + done);
 	return ret < 0 ? ret : done + ret;

@@ -14,6 +14,8 @@
 
 /* How long a request waits for the agent's reply (module parameter). */
 extern unsigned int takakrypt_timeout_ms;
+/* Whether writeback may write long runs by direct I/O (module parameter). */
+extern bool takakrypt_direct_writes;
 /* Capacity of the decision cache, in entries (module parameter). */
 extern unsigned int takakrypt_cache_size;
 

@@ -1,14 +1,20 @@
 #!/bin/bash
-# Writeback's direct lower writes: runs of 8 units or more go to the
-# lower ext4 with direct I/O (counted in lower_direct_runs), shorter runs
-# and a short last unit through its page cache. Every file must read back
-# as written, decrypt with the reference reader, and a direct write over
-# data the lower page cache already holds must not leave the old
-# ciphertext there for the next read.
+# Writeback's direct lower writes (module parameter direct_writes, off by
+# default): with it on, the whole lower blocks of runs of 8 units or more
+# go to the lower ext4 with direct I/O (counted in lower_direct_runs, and
+# leaving the lower page cache without them), shorter runs through its
+# page cache; with it off, none.
+# Every file must read back as written and decrypt with the reference
+# reader, and a direct write over data the lower page cache already holds
+# must not leave the old ciphertext there for the next read.
 # vm-timeout: 600
 source "$(dirname "$0")/lib/crypt.bash"
 
+PARAM=/sys/module/takakrypt/parameters/direct_writes
+
 direct_runs() { sed -n 's/^lower_direct_runs: //p' /proc/takakrypt/status; }
+# lower_cached NAME: pages of NAME's lower file in the page cache.
+lower_cached() { fincore --noheadings --raw --output PAGES "$LOWER/$1"; }
 
 # evict FILE: drops FILE's own (clean) page cache, and only that.
 evict() {
@@ -21,8 +27,13 @@ os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$1"
 setup_crypt_env
 start_real_agent
 
-# 1 MiB + 5 bytes: 256 whole units in runs of up to 30, then a unit of 5
-# bytes. The whole units go direct, the short one through the page cache.
+check "direct_writes is off by default" "N" "$(cat "$PARAM")"
+echo 1 >"$PARAM"
+
+# 1 MiB + 5 bytes: 256 whole units and one of 5 bytes, in runs of 30
+# (the last one 17 units). Every run goes direct but for the block that
+# holds the last 5 bytes; of the lower file only the header and that
+# block are left in the page cache (258 pages if it had all gone there).
 before=$(direct_runs)
 make_random "$REF/big" $((1048576 + 5))
 cp "$REF/big" "$GP/big"
@@ -33,22 +44,50 @@ if [ "$after" -ge $((before + 8)) ]; then
 else
 	fail "a 1 MiB file: expected at least 8 more lower_direct_runs, got $before -> $after"
 fi
+cached=$(lower_cached big)
+if [ "${cached:-999}" -le 4 ]; then
+	say "ok: a 1 MiB file: $cached lower pages cached after writeback"
+else
+	fail "a 1 MiB file: expected at most 4 lower pages cached after writeback, got '$cached'"
+fi
 drop_caches
 same big "after drop_caches"
 check_stored big $((1048576 + 5))
 
-# Small files stay below the direct-write threshold.
+# Small files stay below the direct-write threshold; 8 whole units is
+# the first run that goes direct.
 before=$(direct_runs)
-for s in 1 4096 $((7 * UNIT)) $((7 * UNIT + 100)); do
+for s in 1 4096 $((7 * UNIT)) $((7 * UNIT + 100)) $((8 * UNIT - 1)); do
 	make_random "$REF/small-$s" "$s"
 	cp "$REF/small-$s" "$GP/small-$s"
 done
 sync
-check "files of up to 7 units: no direct run" "$before" "$(direct_runs)"
+check "files of up to 8 units less a byte: no direct run" "$before" "$(direct_runs)"
+make_random "$REF/eight" $((8 * UNIT))
+cp "$REF/eight" "$GP/eight"
+sync
+check "a file of 8 units: one direct run" "$((before + 1))" "$(direct_runs)"
 drop_caches
-for s in 1 4096 $((7 * UNIT)) $((7 * UNIT + 100)); do
+for s in 1 4096 $((7 * UNIT)) $((7 * UNIT + 100)) $((8 * UNIT - 1)); do
 	same "small-$s" "after drop_caches"
 done
+same eight "after drop_caches"
+
+# direct_writes=0: the same file goes through the lower page cache.
+echo 0 >"$PARAM"
+before=$(direct_runs)
+cp "$REF/big" "$GP/big-buffered"
+sync
+check "direct_writes=0: no direct run" "$before" "$(direct_runs)"
+cached=$(lower_cached big-buffered)
+if [ "${cached:-0}" -ge 200 ]; then
+	say "ok: direct_writes=0: $cached lower pages cached after writeback"
+else
+	fail "direct_writes=0: expected the lower file in the page cache, got '$cached' pages"
+fi
+echo 1 >"$PARAM"
+drop_caches
+expect_ok "direct_writes=0: big-buffered reads back" cmp "$REF/big" "$GP/big-buffered"
 
 # A direct overwrite of data the lower page cache holds: read the file
 # (its ciphertext now in the lower page cache), overwrite it in place,
@@ -59,7 +98,7 @@ cp "$REF/over" "$GP/over"
 sync
 drop_caches
 expect_ok "over: first read" cmp "$REF/over" "$GP/over"
-lower_cached=$(fincore --noheadings --raw --output PAGES "$LOWER/over")
+lower_cached=$(lower_cached over)
 if [ "${lower_cached:-0}" -gt 0 ]; then
 	say "ok: over: the lower page cache holds $lower_cached pages before the overwrite"
 else
@@ -80,8 +119,9 @@ evict "$GP/over"
 expect_ok "over: read after the overwrite, guard point pages dropped" cmp "$REF/over" "$GP/over"
 
 stop_real_agent
-for name in big over; do
+for name in big eight big-buffered over; do
 	check "reference reader: $name: key" "key test-key:1" "$(ref_read "$LOWER/$name" "$WORK/$name.dec")"
-	expect_ok "reference reader: $name: same bytes" cmp "$REF/$name" "$WORK/$name.dec"
+	expect_ok "reference reader: $name: same bytes" cmp "$REF/${name%-buffered}" "$WORK/$name.dec"
 done
+echo 0 >"$PARAM"
 finish
