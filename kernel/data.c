@@ -87,7 +87,8 @@ ssize_t takakrypt_lower_write(struct inode *inode, const void *buf,
 }
 
 /*
- * Runs shorter than this go through the lower page cache: a direct write
+ * Runs with fewer bytes of whole lower blocks than this go through the
+ * lower page cache: a direct write
  * waits for the disk, and many small ones (random writes, small files)
  * are cheaper gathered by the lower filesystem's own writeback.
  */
@@ -103,11 +104,13 @@ ssize_t takakrypt_lower_write(struct inode *inode, const void *buf,
  * leaves the lower file no dirty pages to write back again at the next
  * sync. A new file's header is still a dirty page of the lower file: it
  * is written out first, so that no crash can leave the data's blocks and
- * size on the disk without the header that decrypts them.
+ * size on the disk without the header that decrypts them; if that fails,
+ * the run goes through the page cache as it would without direct writes
+ * (the lower file keeps the error for its next fsync).
  *
  * Return: bytes written (a multiple of the lower block size; the caller
- * writes the rest), or -ENOTBLK when the run must go through the page
- * cache instead.
+ * writes the rest), -ENOTBLK when the run must go through the page cache
+ * instead, or the direct write's error.
  */
 static ssize_t tk_lower_write_direct(struct file *lower, const void *buf,
 				     size_t len, loff_t pos)
@@ -124,10 +127,11 @@ static ssize_t tk_lower_write_direct(struct file *lower, const void *buf,
 	    direct < TK_DIRECT_MIN_BYTES || !IS_ALIGNED(pos, blocksize) ||
 	    !PAGE_ALIGNED(buf) || !virt_addr_valid(buf))
 		return -ENOTBLK;
-	ret = filemap_write_and_wait_range(lower->f_mapping, 0,
-					   TAKAKRYPT_FILE_HEADER_SIZE - 1);
-	if (ret)
-		return ret;
+	if (filemap_fdatawrite_range(lower->f_mapping, 0,
+				     TAKAKRYPT_FILE_HEADER_SIZE - 1) ||
+	    filemap_fdatawait_range_keep_errors(lower->f_mapping, 0,
+						TAKAKRYPT_FILE_HEADER_SIZE - 1))
+		return -ENOTBLK;
 	bv.bv_page = virt_to_page(buf);
 	bv.bv_offset = 0;
 	bv.bv_len = direct;
@@ -135,7 +139,10 @@ static ssize_t tk_lower_write_direct(struct file *lower, const void *buf,
 	init_sync_kiocb(&kiocb, lower);
 	kiocb.ki_pos = pos;
 	kiocb.ki_flags |= IOCB_DIRECT;
-	/* Linux 6.1's vfs_iocb_iter_write() leaves freeze protection to us. */
+	/*
+	 * Linux 6.1's vfs_iocb_iter_write() leaves freeze protection to its
+	 * caller; later kernels take it inside (revisit when porting).
+	 */
 	file_start_write(lower);
 	ret = vfs_iocb_iter_write(lower, &kiocb, &iter);
 	file_end_write(lower);

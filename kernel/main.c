@@ -27,7 +27,7 @@ MODULE_PARM_DESC(timeout_ms,
 bool takakrypt_direct_writes;
 module_param_named(direct_writes, takakrypt_direct_writes, bool, 0644);
 MODULE_PARM_DESC(direct_writes,
-		 "Write runs of 8 units or more to the lower file by direct I/O (off by default)");
+		 "Write the whole lower blocks of runs of 8 units or more by direct I/O (off by default)");
 
 unsigned int takakrypt_cache_size = 4096;
 module_param_named(cache_size, takakrypt_cache_size, uint, 0444);
