@@ -11,7 +11,7 @@ packages=(
   qemu-system-x86 qemu-utils
   linux-image-amd64 linux-headers-amd64
   busybox-static cpio e2fsprogs kmod xz-utils
-  attr
+  attr util-linux-extra
   openssl
   mariadb-server vim nano rsync sqlite3 bsdutils
 )
