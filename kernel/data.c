@@ -88,9 +88,9 @@ ssize_t takakrypt_lower_write(struct inode *inode, const void *buf,
 
 /*
  * Runs with fewer bytes of whole lower blocks than this go through the
- * lower page cache: a direct write
- * waits for the disk, and many small ones (random writes, small files)
- * are cheaper gathered by the lower filesystem's own writeback.
+ * lower page cache: a direct write waits for the disk, and many small
+ * ones (random writes, small files) are cheaper gathered by the lower
+ * filesystem's own writeback.
  */
 #define TK_DIRECT_MIN_BYTES	(8 * PAGE_SIZE)
 
