@@ -41,6 +41,78 @@
 #include "main.h"
 
 /*
+ * Runs of fewer bytes than this go through the lower page cache. A direct
+ * write waits for the disk, and many small ones (random writes, small
+ * files) are cheaper gathered by the lower filesystem's own writeback. A
+ * small file is read in such runs, and its first units are usually in
+ * the lower page cache already (the header's read brought them in by
+ * readahead), which a direct read would fetch from the disk again.
+ */
+#define TK_DIRECT_MIN_BYTES	(8 * PAGE_SIZE)
+
+/*
+ * Reads @len bytes at @pos of the lower file straight from its disk into
+ * @buf, past the lower page cache, when that can be done: a run of at
+ * least TK_DIRECT_MIN_BYTES and a whole number of lower blocks at a
+ * block-aligned offset, into a page-aligned buffer in the kernel's direct
+ * map (a run buffer of that size comes from the page allocator:
+ * physically contiguous, so one bio_vec covers it), from a file that
+ * takes O_DIRECT. The lower file then keeps no second, encrypted copy of
+ * what the guard point's page cache holds in clear, and each byte is
+ * copied once less.
+ *
+ * The read is asked not to wait (IOCB_NOWAIT, so only on a file that
+ * honours it): when the lower inode's lock is held exclusively, or the
+ * lower page cache has pages of the range dirty or under writeback (which
+ * a direct read would write back first), the run goes through the page
+ * cache, which has those pages. So it does not wait for the lower inode's
+ * lock, which a task writing the lower file by another path holds while
+ * it faults in its buffer, maybe a mapping of this very file. It still
+ * waits for the disk and the lower filesystem's own metadata.
+ *
+ * A lower file that cannot take direct I/O at the moment (ext4 with
+ * data=journal, for one) may be read through its page cache instead,
+ * with the same flag: then the read stops short at the first page it
+ * would have to wait for. The caller reads the rest.
+ *
+ * Return: bytes read (short at the end of the file, or as above),
+ * -ENOTBLK when the read must go through the page cache instead, or the
+ * read's error.
+ */
+static ssize_t tk_lower_read_direct(struct file *lower, void *buf,
+				    size_t len, loff_t pos)
+{
+	unsigned int blocksize = i_blocksize(file_inode(lower));
+	struct bio_vec bv;
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	if (!READ_ONCE(takakrypt_direct_reads) ||
+	    (lower->f_mode & (FMODE_CAN_ODIRECT | FMODE_NOWAIT)) !=
+	    (FMODE_CAN_ODIRECT | FMODE_NOWAIT) ||
+	    len < TK_DIRECT_MIN_BYTES || !IS_ALIGNED(len, blocksize) ||
+	    !IS_ALIGNED(pos, blocksize) || !PAGE_ALIGNED(buf) ||
+	    !virt_addr_valid(buf))
+		return -ENOTBLK;
+	bv.bv_page = virt_to_page(buf);
+	bv.bv_offset = 0;
+	bv.bv_len = len;
+	iov_iter_bvec(&iter, READ, &bv, 1, len);
+	init_sync_kiocb(&kiocb, lower);
+	kiocb.ki_pos = pos;
+	kiocb.ki_flags |= IOCB_DIRECT | IOCB_NOWAIT;
+	ret = vfs_iocb_iter_read(lower, &kiocb, &iter);
+	/* Refused or would wait: the page cache does it. */
+	if (ret == -EAGAIN || ret == -EINVAL || ret == -EOPNOTSUPP ||
+	    ret == -ENOTBLK)
+		return -ENOTBLK;
+	if (ret > 0)
+		atomic64_inc(&takakrypt_stats.direct_reads);
+	return ret;
+}
+
+/*
  * I/O on the persistent lower file, as the mounter.
  *
  * Reads come mostly from inside a readahead, which holds the reader's
@@ -57,18 +129,39 @@ ssize_t takakrypt_lower_read(struct inode *inode, void *buf, size_t len,
 	struct file *lower = READ_ONCE(takakrypt_i(inode)->lower_file);
 	struct blk_plug *plug = current->plug;
 	const struct cred *old;
-	ssize_t ret;
+	ssize_t ret, done;
 
 	if (!lower)
 		return -EIO;
 	if (plug)
 		blk_finish_plug(plug);
 	old = override_creds(takakrypt_sb(inode->i_sb)->mounter_cred);
-	ret = kernel_read(lower, buf, len, &pos);
+	ret = tk_lower_read_direct(lower, buf, len, pos);
+	if (ret == -ENOTBLK)
+		ret = 0;
+	/*
+	 * A read that stops short before the end of the lower file (a
+	 * direct read as above; a buffered one interrupted by a fatal
+	 * signal) goes on: the caller takes a short read for the end of
+	 * the file and would fill the rest of its pages with zeros.
+	 */
+	done = ret;
+	while (done >= 0 && done < len &&
+	       pos + done < i_size_read(file_inode(lower))) {
+		loff_t p = pos + done;
+
+		ret = kernel_read(lower, buf + done, len - done, &p);
+		if (ret <= 0) {
+			if (ret < 0)
+				done = ret;
+			break;
+		}
+		done += ret;
+	}
 	revert_creds(old);
 	if (plug)
 		blk_start_plug(plug);
-	return ret;
+	return done;
 }
 
 ssize_t takakrypt_lower_write(struct inode *inode, const void *buf,
@@ -85,14 +178,6 @@ ssize_t takakrypt_lower_write(struct inode *inode, const void *buf,
 	revert_creds(old);
 	return ret;
 }
-
-/*
- * Runs with fewer bytes of whole lower blocks than this go through the
- * lower page cache: a direct write waits for the disk, and many small
- * ones (random writes, small files) are cheaper gathered by the lower
- * filesystem's own writeback.
- */
-#define TK_DIRECT_MIN_BYTES	(8 * PAGE_SIZE)
 
 /*
  * Writes the first bytes of @len at @pos of the lower file straight to its

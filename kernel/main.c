@@ -24,10 +24,15 @@ module_param_named(timeout_ms, takakrypt_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms,
 		 "How long an operation waits for the agent before it is denied (ms)");
 
-bool takakrypt_direct_writes;
+bool takakrypt_direct_writes = true;
 module_param_named(direct_writes, takakrypt_direct_writes, bool, 0644);
 MODULE_PARM_DESC(direct_writes,
-		 "Write the whole lower blocks of runs of 8 units or more by direct I/O (off by default)");
+		 "Write the whole lower blocks of runs of 8 units or more by direct I/O (default on)");
+
+bool takakrypt_direct_reads = true;
+module_param_named(direct_reads, takakrypt_direct_reads, bool, 0644);
+MODULE_PARM_DESC(direct_reads,
+		 "Read whole lower blocks by direct I/O, past the lower page cache (default on)");
 
 unsigned int takakrypt_cache_size = 4096;
 module_param_named(cache_size, takakrypt_cache_size, uint, 0444);

@@ -16,6 +16,8 @@
 extern unsigned int takakrypt_timeout_ms;
 /* Whether writeback may write long runs by direct I/O (module parameter). */
 extern bool takakrypt_direct_writes;
+/* Whether runs are read from the lower disk by direct I/O (module parameter). */
+extern bool takakrypt_direct_reads;
 /* Capacity of the decision cache, in entries (module parameter). */
 extern unsigned int takakrypt_cache_size;
 

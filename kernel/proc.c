@@ -97,6 +97,7 @@ static int tk_status_show(struct seq_file *m, void *v)
 	tk_show_counter(m, "crypt_zero_runs", &s->zero_runs);
 	tk_show_counter(m, "crypt_spare_headers_used", &s->spare_headers_used);
 	tk_show_counter(m, "lower_direct_runs", &s->direct_runs);
+	tk_show_counter(m, "lower_direct_reads", &s->direct_reads);
 	seq_printf(m, "crypt_latency_mean_us: %llu\n", crypt_mean);
 	return 0;
 }

@@ -30,6 +30,7 @@ struct takakrypt_stats {
 	atomic64_t zero_runs;		/* all-zero runs done without the agent */
 	atomic64_t spare_headers_used;	/* new files given a spare header */
 	atomic64_t direct_runs;		/* runs the lower fs took as direct I/O */
+	atomic64_t direct_reads;	/* lower reads done as direct I/O */
 };
 
 /* struct takakrypt_gp_stats - per guard point counters. */

@@ -1,18 +1,24 @@
 #!/bin/bash
-# Writeback's direct lower writes (module parameter direct_writes, off by
-# default): with it on, the whole lower blocks of runs of 8 units or more
-# go to the lower ext4 with direct I/O (counted in lower_direct_runs, and
-# leaving the lower page cache without them), shorter runs through its
-# page cache; with it off, none.
+# Direct lower I/O (module parameters direct_writes and direct_reads, both
+# on by default). Writes: the whole lower blocks of writeback runs of 8
+# units or more go to the lower ext4 with direct I/O (counted in
+# lower_direct_runs, and leaving the lower page cache without them),
+# shorter runs through its page cache. Reads: runs are read from the lower
+# disk past its page cache (lower_direct_reads), which then keeps no copy
+# of them. With a parameter off, none of its kind.
 # Every file must read back as written and decrypt with the reference
-# reader, and a direct write over data the lower page cache already holds
-# must not leave the old ciphertext there for the next read.
+# reader; a direct write over data the lower page cache already holds must
+# not leave the old ciphertext there for the next read, and a direct read
+# of a range whose new ciphertext is still dirty in the lower page cache
+# must read the new data, not the disk's old.
 # vm-timeout: 600
 source "$(dirname "$0")/lib/crypt.bash"
 
 PARAM=/sys/module/takakrypt/parameters/direct_writes
+RPARAM=/sys/module/takakrypt/parameters/direct_reads
 
 direct_runs() { sed -n 's/^lower_direct_runs: //p' /proc/takakrypt/status; }
+direct_reads() { sed -n 's/^lower_direct_reads: //p' /proc/takakrypt/status; }
 # lower_cached NAME: pages of NAME's lower file in the page cache.
 lower_cached() { fincore --noheadings --raw --output PAGES "$LOWER/$1"; }
 
@@ -27,8 +33,8 @@ os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$1"
 setup_crypt_env
 start_real_agent
 
-check "direct_writes is off by default" "N" "$(cat "$PARAM")"
-echo 1 >"$PARAM"
+check "direct_writes is on by default" "Y" "$(cat "$PARAM")"
+check "direct_reads is on by default" "Y" "$(cat "$RPARAM")"
 
 # 1 MiB + 5 bytes: 256 whole units and one of 5 bytes, in runs of 30
 # (the last one 17 units). Every run goes direct but for the block that
@@ -52,8 +58,35 @@ else
 	fail "a 1 MiB file: expected at most 40 lower pages cached after writeback (258 if buffered), got '$cached'"
 fi
 drop_caches
+before=$(direct_reads)
 same big "after drop_caches"
+after=$(direct_reads)
+if [ "$after" -ge $((before + 8)) ]; then
+	say "ok: a 1 MiB file was read in direct reads ($before -> $after)"
+else
+	fail "a 1 MiB file: expected at least 8 more lower_direct_reads, got $before -> $after"
+fi
+cached=$(lower_cached big)
+if [ "${cached:-999}" -le 64 ]; then
+	say "ok: a 1 MiB file: $cached lower pages cached after the direct read"
+else
+	fail "a 1 MiB file: expected at most 64 lower pages cached after a direct read (258 if buffered), got '$cached'"
+fi
 check_stored big $((1048576 + 5))
+
+# direct_reads=0: the same read goes through the lower page cache.
+echo 0 >"$RPARAM"
+drop_caches
+before=$(direct_reads)
+same big "direct_reads=0, after drop_caches"
+check "direct_reads=0: no direct read" "$before" "$(direct_reads)"
+cached=$(lower_cached big)
+if [ "${cached:-0}" -ge 200 ]; then
+	say "ok: direct_reads=0: $cached lower pages cached after the read"
+else
+	fail "direct_reads=0: expected the lower file in the page cache after the read, got '$cached' pages"
+fi
+echo 1 >"$RPARAM"
 
 # A last unit of 1,500 bytes: on a lower filesystem of 1 KiB blocks its
 # first block goes direct and the rest of it through the page cache, in
@@ -101,14 +134,16 @@ drop_caches
 expect_ok "direct_writes=0: big-buffered reads back" cmp "$REF/big" "$GP/big-buffered"
 
 # A direct overwrite of data the lower page cache holds: read the file
-# (its ciphertext now in the lower page cache), overwrite it in place,
+# through the lower page cache (direct_reads=0), overwrite it in place,
 # then drop the guard point's pages only, so that the next read decrypts
 # whatever the lower page cache has. It must be the new data.
 make_random "$REF/over" $((2 * 1048576))
 cp "$REF/over" "$GP/over"
 sync
 drop_caches
+echo 0 >"$RPARAM"
 expect_ok "over: first read" cmp "$REF/over" "$GP/over"
+echo 1 >"$RPARAM"
 lower_cached=$(lower_cached over)
 if [ "${lower_cached:-0}" -gt 0 ]; then
 	say "ok: over: the lower page cache holds $lower_cached pages before the overwrite"
@@ -135,10 +170,71 @@ fi
 evict "$GP/over"
 expect_ok "over: read after the overwrite, guard point pages dropped" cmp "$REF/over" "$GP/over"
 
+# A read of new ciphertext still dirty in the lower page cache: with
+# direct_writes=0 and the periodic flusher off, write new data over a
+# file already on the disk, write back the guard point's pages only
+# (sync_file_range: the lower pages are left dirty), drop them, and read.
+# A direct read would have to wait for those pages' writeback, so the read
+# takes them from the lower page cache instead; either way it must give
+# the new data, not decrypt the disk's old ciphertext.
+make_random "$REF/dirty" $((1048576))
+cp "$REF/dirty" "$GP/dirty"
+sync
+echo 0 >"$PARAM"
+old_wb=$(cat /proc/sys/vm/dirty_writeback_centisecs)
+echo 0 >/proc/sys/vm/dirty_writeback_centisecs
+make_random "$WORK/new-dirty" $((1048576))
+cp "$WORK/new-dirty" "$REF/dirty"
+sync
+dirty_before=$(awk '/^Dirty:/ { print $2 }' /proc/meminfo)
+/usr/bin/python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+src = open(sys.argv[1], "rb").read()
+fd = os.open(sys.argv[2], os.O_WRONLY)
+os.pwrite(fd, src, 0)
+# SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER
+if libc.sync_file_range(fd, ctypes.c_int64(0), ctypes.c_int64(0), ctypes.c_uint(7)) != 0:
+    sys.exit("sync_file_range: " + os.strerror(ctypes.get_errno()))
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+os.close(fd)' "$WORK/new-dirty" "$GP/dirty" || fail "dirty: rewriting the file failed"
+dirty_after=$(awk '/^Dirty:/ { print $2 }' /proc/meminfo)
+if [ $((dirty_after - dirty_before)) -ge 900 ]; then
+	say "ok: dirty: $dirty_before -> $dirty_after kB dirty: the new ciphertext"
+else
+	fail "dirty: expected about 1 MiB more dirty (the lower pages), got Dirty: $dirty_before -> $dirty_after kB"
+fi
+check "dirty: the guard point's pages were dropped" "0" "$(fincore --noheadings --raw --output PAGES "$GP/dirty")"
+before=$(direct_reads)
+expect_ok "dirty: the read gives the new data" cmp "$REF/dirty" "$GP/dirty"
+check "dirty: the dirty range read through the lower page cache, not direct" "$before" "$(direct_reads)"
+echo "$old_wb" >/proc/sys/vm/dirty_writeback_centisecs
+echo 1 >"$PARAM"
+
+# A lower file ext4 cannot read directly (data journalling: chattr +j,
+# which ext4 honours without delayed allocation) is read through its page
+# cache under the same no-wait flag, and stops short at the first page it
+# would wait for: after drop_caches the header's read leaves the first
+# units cached and the rest not. The rest must still be read, not taken
+# for the end of the file.
+make_random "$REF/journal" $((1048576))
+cp "$REF/journal" "$GP/journal"
+sync
+if mount -o remount,nodelalloc "$LOWER_MNT" && chattr +j "$LOWER/journal"; then
+	check "journal: the lower file has data journalling" "j" \
+		"$(lsattr "$LOWER/journal" | cut -c1-22 | tr -cd j)"
+	for round in 1 2 3; do
+		drop_caches
+		same journal "with data journalling on the lower file, round $round"
+	done
+	check_stored journal 1048576
+	mount -o remount,delalloc "$LOWER_MNT" || fail "journal: remount with delalloc failed"
+else
+	fail "journal: remount nodelalloc and chattr +j on the lower file failed"
+fi
+
 stop_real_agent
-for name in big tail1500 eight big-buffered over; do
+for name in big tail1500 eight big-buffered over dirty journal; do
 	check "reference reader: $name: key" "key test-key:1" "$(ref_read "$LOWER/$name" "$WORK/$name.dec")"
 	expect_ok "reference reader: $name: same bytes" cmp "$REF/${name%-buffered}" "$WORK/$name.dec"
 done
-echo 0 >"$PARAM"
 finish
