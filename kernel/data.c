@@ -51,6 +51,23 @@
 #define TK_DIRECT_MIN_BYTES	(8 * PAGE_SIZE)
 
 /*
+ * Sets up a synchronous direct-I/O request for @len bytes at @pos of
+ * @lower over @buf (page-aligned, physically contiguous: one bio_vec).
+ */
+static void tk_direct_init(struct file *lower, const void *buf, size_t len,
+			   loff_t pos, unsigned int dir, struct bio_vec *bv,
+			   struct iov_iter *iter, struct kiocb *kiocb)
+{
+	bv->bv_page = virt_to_page(buf);
+	bv->bv_offset = 0;
+	bv->bv_len = len;
+	iov_iter_bvec(iter, dir, bv, 1, len);
+	init_sync_kiocb(kiocb, lower);
+	kiocb->ki_pos = pos;
+	kiocb->ki_flags |= IOCB_DIRECT;
+}
+
+/*
  * Reads @len bytes at @pos of the lower file straight from its disk into
  * @buf, past the lower page cache, when that can be done: a run of at
  * least TK_DIRECT_MIN_BYTES and a whole number of lower blocks at a
@@ -95,13 +112,8 @@ static ssize_t tk_lower_read_direct(struct file *lower, void *buf,
 	    !IS_ALIGNED(pos, blocksize) || !PAGE_ALIGNED(buf) ||
 	    !virt_addr_valid(buf))
 		return -ENOTBLK;
-	bv.bv_page = virt_to_page(buf);
-	bv.bv_offset = 0;
-	bv.bv_len = len;
-	iov_iter_bvec(&iter, READ, &bv, 1, len);
-	init_sync_kiocb(&kiocb, lower);
-	kiocb.ki_pos = pos;
-	kiocb.ki_flags |= IOCB_DIRECT | IOCB_NOWAIT;
+	tk_direct_init(lower, buf, len, pos, READ, &bv, &iter, &kiocb);
+	kiocb.ki_flags |= IOCB_NOWAIT;
 	ret = vfs_iocb_iter_read(lower, &kiocb, &iter);
 	/* Refused or would wait: the page cache does it. */
 	if (ret == -EAGAIN || ret == -EINVAL || ret == -EOPNOTSUPP ||
@@ -217,13 +229,7 @@ static ssize_t tk_lower_write_direct(struct file *lower, const void *buf,
 	    filemap_fdatawait_range_keep_errors(lower->f_mapping, 0,
 						TAKAKRYPT_FILE_HEADER_SIZE - 1))
 		return -ENOTBLK;
-	bv.bv_page = virt_to_page(buf);
-	bv.bv_offset = 0;
-	bv.bv_len = direct;
-	iov_iter_bvec(&iter, WRITE, &bv, 1, direct);
-	init_sync_kiocb(&kiocb, lower);
-	kiocb.ki_pos = pos;
-	kiocb.ki_flags |= IOCB_DIRECT;
+	tk_direct_init(lower, buf, direct, pos, WRITE, &bv, &iter, &kiocb);
 	/*
 	 * Linux 6.1's vfs_iocb_iter_write() leaves freeze protection to its
 	 * caller; later kernels take it inside (revisit when porting).
