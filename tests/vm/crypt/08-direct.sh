@@ -133,17 +133,17 @@ echo 1 >"$PARAM"
 drop_caches
 expect_ok "direct_writes=0: big-buffered reads back" cmp "$REF/big" "$GP/big-buffered"
 
-# A direct overwrite of data the lower page cache holds: read the file
-# through the lower page cache (direct_reads=0), overwrite it in place,
-# then drop the guard point's pages only, so that the next read decrypts
-# whatever the lower page cache has. It must be the new data.
+# A direct overwrite of data the lower page cache holds: with
+# direct_reads=0, read the file (its ciphertext now in the lower page
+# cache), overwrite it in place, then drop the guard point's pages only,
+# so that the next read decrypts whatever the lower page cache has. It
+# must be the new data.
 make_random "$REF/over" $((2 * 1048576))
 cp "$REF/over" "$GP/over"
 sync
 drop_caches
 echo 0 >"$RPARAM"
 expect_ok "over: first read" cmp "$REF/over" "$GP/over"
-echo 1 >"$RPARAM"
 lower_cached=$(lower_cached over)
 if [ "${lower_cached:-0}" -gt 0 ]; then
 	say "ok: over: the lower page cache holds $lower_cached pages before the overwrite"
@@ -169,6 +169,7 @@ else
 fi
 evict "$GP/over"
 expect_ok "over: read after the overwrite, guard point pages dropped" cmp "$REF/over" "$GP/over"
+echo 1 >"$RPARAM"
 
 # A read of new ciphertext still dirty in the lower page cache: with
 # direct_writes=0 and the periodic flusher off, write new data over a
@@ -198,7 +199,8 @@ if libc.sync_file_range(fd, ctypes.c_int64(0), ctypes.c_int64(0), ctypes.c_uint(
 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 os.close(fd)' "$WORK/new-dirty" "$GP/dirty" || fail "dirty: rewriting the file failed"
 dirty_after=$(awk '/^Dirty:/ { print $2 }' /proc/meminfo)
-if [ $((dirty_after - dirty_before)) -ge 900 ]; then
+# Dirty: is a global count, updated in per-CPU batches: half of it.
+if [ $((dirty_after - dirty_before)) -ge 512 ]; then
 	say "ok: dirty: $dirty_before -> $dirty_after kB dirty: the new ciphertext"
 else
 	fail "dirty: expected about 1 MiB more dirty (the lower pages), got Dirty: $dirty_before -> $dirty_after kB"
@@ -219,7 +221,12 @@ echo 1 >"$PARAM"
 make_random "$REF/journal" $((1048576))
 cp "$REF/journal" "$GP/journal"
 sync
-if mount -o remount,nodelalloc "$LOWER_MNT" && chattr +j "$LOWER/journal"; then
+if ! mount -o remount,nodelalloc "$LOWER_MNT"; then
+	fail "journal: remount with nodelalloc failed"
+elif ! chattr +j "$LOWER/journal"; then
+	fail "journal: chattr +j on the lower file failed"
+	mount -o remount,delalloc "$LOWER_MNT" || fail "journal: remount with delalloc failed"
+else
 	check "journal: the lower file has data journalling" "j" \
 		"$(lsattr "$LOWER/journal" | cut -c1-22 | tr -cd j)"
 	for round in 1 2 3; do
@@ -227,9 +234,8 @@ if mount -o remount,nodelalloc "$LOWER_MNT" && chattr +j "$LOWER/journal"; then
 		same journal "with data journalling on the lower file, round $round"
 	done
 	check_stored journal 1048576
+	chattr -j "$LOWER/journal" || fail "journal: chattr -j on the lower file failed"
 	mount -o remount,delalloc "$LOWER_MNT" || fail "journal: remount with delalloc failed"
-else
-	fail "journal: remount nodelalloc and chattr +j on the lower file failed"
 fi
 
 stop_real_agent
